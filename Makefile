@@ -1,0 +1,36 @@
+# Two commands do everything on a fresh machine:
+#   make demo   set up, then run the Space on devhub (a local huggingface.co)
+#   make test   set up, then run the whole test suite (unit, devhub, end-to-end in Chromium)
+# Set-up is idempotent and fast when nothing changed.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+DEMO_ARGS ?=
+
+.PHONY: setup demo test vendor clean
+.DEFAULT_GOAL := demo
+
+setup: $(VENV)/.installed node_modules/.installed
+	@$(PY) scripts/vendor.py
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+vendor: setup
+
+demo: setup
+	$(PY) -m devhub $(DEMO_ARGS)
+
+test: setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) node_modules static_site/vendor test-results dist
