@@ -1,0 +1,222 @@
+"""The Hub API with the signed-in user's token: whoami and repository listings
+paged through ``Link: <…>; rel="next"``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from . import jsonutil
+from .errors import (
+    API_ERROR,
+    INSUFFICIENT_SCOPE,
+    INVALID_RESPONSE,
+    RATE_LIMITED,
+    SESSION_EXPIRED,
+    SignInError,
+)
+from .models import Repo
+from .session import Session
+from .transport import HttpResponse, Transport
+from .urls import is_acceptable_endpoint
+
+SORTS = ("lastModified", "likes", "downloads", "createdAt", "trendingScore", "id")
+LISTING_PATHS = {"model": "/api/models", "dataset": "/api/datasets", "space": "/api/spaces"}
+DEFAULT_PAGE_CAP = 200
+
+
+def parse_link_header(value: str | None) -> dict[str, str]:
+    """``rel`` → URL from an RFC 8288 Link header; malformed entries are skipped."""
+    links: dict[str, str] = {}
+    if not isinstance(value, str) or len(value) > 16384:
+        return links
+    i, n = 0, len(value)
+    while i < n:
+        while i < n and value[i] in " \t,":
+            i += 1
+        if i >= n:
+            break
+        url = None
+        if value[i] == "<":
+            end = value.find(">", i)
+            if end < 0:
+                break
+            url, i = value[i + 1:end].strip(), end + 1
+        params: dict[str, str] = {}
+        # parameters run to the next comma that is not inside a quoted string
+        while i < n and value[i] != ",":
+            if value[i] != ";":
+                i += 1
+                continue
+            i += 1
+            eq = i
+            while eq < n and value[eq] not in "=;,":
+                eq += 1
+            name = value[i:eq].strip().lower()
+            i = eq
+            val = ""
+            if i < n and value[i] == "=":
+                i += 1
+                while i < n and value[i] in " \t":
+                    i += 1
+                if i < n and value[i] == '"':
+                    i += 1
+                    chars = []
+                    while i < n and value[i] != '"':
+                        if value[i] == "\\" and i + 1 < n:
+                            i += 1
+                        chars.append(value[i])
+                        i += 1
+                    i += 1
+                    val = "".join(chars)
+                else:
+                    start = i
+                    while i < n and value[i] not in ";,":
+                        i += 1
+                    val = value[start:i].strip()
+            params.setdefault(name, val)
+        if url is not None:
+            for rel in params.get("rel", "").lower().split():
+                links.setdefault(rel, url)
+    return links
+
+
+@dataclass(frozen=True)
+class Page:
+    repos: tuple[Repo, ...]
+    number: int
+    next_url: str | None
+
+
+class RepoPager:
+    """Pages of one listing, fetched on demand. An async iterator of Page."""
+
+    def __init__(self, api: HubApi, kind: str, first_url: str, page_cap: int) -> None:
+        self.api, self.kind, self.page_cap = api, kind, page_cap
+        self._next: str | None = first_url
+        self.pages_fetched = 0
+        self.capped = False
+
+    @property
+    def has_more(self) -> bool:
+        return self._next is not None
+
+    async def next_page(self) -> Page | None:
+        if self._next is None:
+            return None
+        resp = await self.api.get(self._next)
+        body = self.api.parse_json(resp)
+        if not isinstance(body, list):
+            raise SignInError(INVALID_RESPONSE, "The Hub sent an unexpected repository listing.")
+        repos = tuple(r for r in (Repo.parse(self.kind, item) for item in body) if r)
+        nxt = parse_link_header(resp.header("link")).get("next")
+        if nxt is not None and not is_acceptable_endpoint(nxt, self.api.provider_url):
+            raise SignInError(INVALID_RESPONSE, "The Hub's next-page link points to another site, so listing stopped.")
+        self.pages_fetched += 1
+        if nxt is not None and self.pages_fetched >= self.page_cap:
+            nxt, self.capped = None, True
+        self._next = nxt
+        return Page(repos=repos, number=self.pages_fetched, next_url=nxt)
+
+    def __aiter__(self):
+        return self
+
+    async def __anext__(self) -> Page:
+        page = await self.next_page()
+        if page is None:
+            raise StopAsyncIteration
+        return page
+
+
+class HubApi:
+    def __init__(
+        self,
+        transport: Transport,
+        provider_url: str,
+        get_session: Callable[[], Session | None],
+        *,
+        timeout: float = 20.0,
+        page_cap: int = DEFAULT_PAGE_CAP,
+        on_unauthorized: Callable[[], None] | None = None,
+    ) -> None:
+        self.transport = transport
+        self.provider_url = provider_url
+        self.get_session = get_session
+        self.timeout = timeout
+        self.page_cap = page_cap
+        self.on_unauthorized = on_unauthorized
+
+    async def get(self, url: str) -> HttpResponse:
+        session = self.get_session()
+        if session is None:
+            raise SignInError(SESSION_EXPIRED, "Your session has ended. Please sign in again.")
+        resp = await self.transport.request(
+            "GET", url, headers={"Accept": "application/json", **session.authorization()}, timeout=self.timeout
+        )
+        if resp.status == 401:
+            if self.on_unauthorized:
+                self.on_unauthorized()
+            raise SignInError(SESSION_EXPIRED, "Your session has expired or was revoked. Please sign in again.", status=401)
+        if resp.status == 403:
+            raise SignInError(INSUFFICIENT_SCOPE, "This needs a permission you have not granted to this Space.", status=403)
+        if resp.status == 429:
+            raise SignInError(RATE_LIMITED, "The Hub is rate-limiting requests. Please wait a moment.",
+                              status=429, retry_after=resp.retry_after())
+        if not 200 <= resp.status < 300:
+            raise SignInError(API_ERROR, f"The Hub could not answer (HTTP {resp.status}).", status=resp.status)
+        return resp
+
+    @staticmethod
+    def parse_json(resp: HttpResponse):
+        if not resp.is_json:
+            raise SignInError(INVALID_RESPONSE, "The Hub sent something that is not JSON.")
+        try:
+            return jsonutil.loads(resp.body)
+        except jsonutil.JSONError:
+            raise SignInError(INVALID_RESPONSE, "The Hub sent malformed JSON.") from None
+
+    async def whoami(self) -> dict:
+        body = self.parse_json(await self.get(self.provider_url + "/api/whoami-v2"))
+        if not isinstance(body, dict) or not isinstance(body.get("name"), str):
+            raise SignInError(INVALID_RESPONSE, "The Hub sent an unexpected whoami answer.")
+        return body
+
+    def listing_url(
+        self,
+        kind: str,
+        *,
+        author: str | None = None,
+        search: str | None = None,
+        sort: str | None = None,
+        direction: int | None = None,
+        limit: int | None = None,
+        expand: Iterable[str] = (),
+    ) -> str:
+        if kind not in LISTING_PATHS:
+            raise ValueError(f"unknown repository kind {kind!r}")
+        if sort is not None and sort not in SORTS:
+            raise ValueError(f"unknown sort {sort!r}")
+        params: list[tuple[str, str]] = []
+        for name, value in (("author", author), ("search", search), ("sort", sort)):
+            if value:
+                params.append((name, value))
+        if direction is not None:
+            params.append(("direction", str(int(direction))))
+        if limit is not None:
+            params.append(("limit", str(max(1, min(int(limit), 1000)))))
+        params += [("expand", e) for e in expand]
+        query = urlencode(params)
+        return self.provider_url + LISTING_PATHS[kind] + (f"?{query}" if query else "")
+
+    def list(self, kind: str, **params) -> RepoPager:
+        return RepoPager(self, kind, self.listing_url(kind, **params), self.page_cap)
+
+    def list_models(self, **params) -> RepoPager:
+        return self.list("model", **params)
+
+    def list_datasets(self, **params) -> RepoPager:
+        return self.list("dataset", **params)
+
+    def list_spaces(self, **params) -> RepoPager:
+        return self.list("space", **params)

@@ -1,0 +1,129 @@
+import asyncio
+import json
+
+import pytest
+
+from hfsignin.errors import SignInError
+from hfsignin.hub_api import HubApi, parse_link_header
+from hfsignin.models import UserInfo
+from hfsignin.session import Session
+from hfsignin.transport import HttpResponse
+
+HUB = "https://huggingface.co"
+
+
+def session(expires_at=2e9, scopes=("openid", "profile")):
+    user = UserInfo.parse({"sub": "u1", "preferred_username": "alice"})
+    return Session(access_token="hf_oauth_secret", expires_at=expires_at, scopes=scopes, user=user,
+                   claims={"sub": "u1", "iss": HUB}, id_token="a.b.c", issuer=HUB, client_id="c", created_at=0)
+
+
+class FakeTransport:
+    def __init__(self, pages):
+        self.pages = list(pages)
+        self.calls = []
+
+    async def request(self, method, url, *, headers=None, form=None, timeout=15):
+        self.calls.append((method, url, dict(headers or {})))
+        return self.pages.pop(0)
+
+
+def page(items, next_url=None, status=200, ctype="application/json"):
+    headers = {"content-type": ctype}
+    if next_url:
+        headers["link"] = f'<{next_url}>; rel="next"'
+    return HttpResponse(status, headers, json.dumps(items).encode())
+
+
+def collect(pager):
+    async def run():
+        return [p async for p in pager]
+    return asyncio.run(run())
+
+
+def test_follows_link_next_across_pages_with_the_token_in_the_header():
+    t = FakeTransport([page([{"id": "a/1"}], f"{HUB}/api/models?cursor=2"), page([{"id": "a/2"}], f"{HUB}/api/models?cursor=3"),
+                       page([{"id": "a/3", "private": True}])])
+    api = HubApi(t, HUB, session)
+    pages = collect(api.list_models(author="a", sort="likes", limit=1, expand=["private", "likes"]))
+    assert [r.id for p in pages for r in p.repos] == ["a/1", "a/2", "a/3"]
+    assert pages[-1].repos[0].private and pages[-1].next_url is None
+    assert t.calls[0][1] == f"{HUB}/api/models?author=a&sort=likes&limit=1&expand=private&expand=likes"
+    assert t.calls[1][1] == f"{HUB}/api/models?cursor=2"
+    assert all(c[2]["Authorization"] == "Bearer hf_oauth_secret" and "hf_oauth" not in c[1] for c in t.calls)
+
+
+def test_next_link_to_another_origin_stops_with_an_error():
+    t = FakeTransport([page([{"id": "a/1"}], "https://evil.example/api/models?cursor=2")])
+    with pytest.raises(SignInError) as e:
+        collect(HubApi(t, HUB, session).list_models())
+    assert e.value.code == "invalid_response"
+    assert len(t.calls) == 1
+
+
+def test_page_cap():
+    t = FakeTransport([page([{"id": f"a/{i}"}], f"{HUB}/api/models?cursor={i + 1}") for i in range(10)])
+    pager = HubApi(t, HUB, session, page_cap=3).list_models()
+    assert len(collect(pager)) == 3 and pager.capped and not pager.has_more
+
+
+@pytest.mark.parametrize("status,code", [(401, "session_expired"), (403, "insufficient_scope"),
+                                         (429, "rate_limited"), (500, "api_error"), (404, "api_error")])
+def test_status_codes(status, code):
+    ended = []
+    api = HubApi(FakeTransport([page({"error": "x"}, status=status)]), HUB, session, on_unauthorized=lambda: ended.append(1))
+    with pytest.raises(SignInError) as e:
+        collect(api.list_datasets())
+    assert e.value.code == code
+    assert ended == ([1] if status == 401 else [])
+
+
+def test_no_session_means_no_request():
+    t = FakeTransport([])
+    with pytest.raises(SignInError) as e:
+        collect(HubApi(t, HUB, lambda: None).list_spaces())
+    assert e.value.code == "session_expired" and t.calls == []
+
+
+@pytest.mark.parametrize("resp", [page({"not": "a list"}), page([1], ctype="text/html"),
+                                  HttpResponse(200, {"content-type": "application/json"}, b"[1,")])
+def test_unexpected_bodies(resp):
+    with pytest.raises(SignInError) as e:
+        collect(HubApi(FakeTransport([resp]), HUB, session).list_models())
+    assert e.value.code == "invalid_response"
+
+
+def test_entries_without_a_valid_id_are_skipped():
+    t = FakeTransport([page([{"id": "a/ok"}, {"id": "<script>/x"}, {"id": 3}, "junk", {"id": "no-slash"}])])
+    [p] = collect(HubApi(t, HUB, session).list_models())
+    assert [r.id for r in p.repos] == ["a/ok"]
+
+
+def test_whoami():
+    api = HubApi(FakeTransport([page({"name": "alice", "orgs": []})]), HUB, session)
+    assert asyncio.run(api.whoami())["name"] == "alice"
+    with pytest.raises(SignInError):
+        asyncio.run(HubApi(FakeTransport([page(["x"])]), HUB, session).whoami())
+
+
+def test_listing_url_validation():
+    api = HubApi(FakeTransport([]), HUB, session)
+    with pytest.raises(ValueError):
+        api.listing_url("collections")
+    with pytest.raises(ValueError):
+        api.listing_url("model", sort="random")
+    assert "limit=1000" in api.listing_url("model", limit=50000)
+
+
+@pytest.mark.parametrize("header,expected", [
+    ('<https://h/a?cursor=x>; rel="next"', {"next": "https://h/a?cursor=x"}),
+    ('<https://h/a>; rel=next, <https://h/b>; rel="prev"', {"next": "https://h/a", "prev": "https://h/b"}),
+    ('<https://h/a,b>; rel="next"', {"next": "https://h/a,b"}),
+    ('<https://h/a>; title="x, y; z"; rel="next"', {"next": "https://h/a"}),
+    ('<https://h/a>; rel="next last"', {"next": "https://h/a", "last": "https://h/a"}),
+    ('<https://h/a>; REL="Next"', {"next": "https://h/a"}),
+    ("garbage", {}), ("", {}), (None, {}), ("<unterminated; rel=next", {}),
+    ('<https://h/a>; rel="next", <https://h/b>; rel="next"', {"next": "https://h/a"}),
+])
+def test_link_header_parsing(header, expected):
+    assert parse_link_header(header) == expected

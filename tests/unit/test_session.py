@@ -1,0 +1,56 @@
+import json
+
+from hfsignin.models import UserInfo
+from hfsignin.session import Session, SessionStore
+from hfsignin.storage import MemoryStorage
+
+HUB = "https://huggingface.co"
+USERINFO = {"sub": "u1", "name": "Alice", "preferred_username": "alice", "isPro": True,
+            "orgs": [{"sub": "o1", "name": "Org", "preferred_username": "org", "roleInOrg": "admin", "plan": "team"}]}
+
+
+def make(**over):
+    fields = dict(access_token="hf_oauth_tok", expires_at=2000.0, scopes=("openid", "profile", "read-repos"),
+                  user=UserInfo.parse(USERINFO), claims={"sub": "u1", "iss": HUB}, id_token="h.p.s", issuer=HUB,
+                  client_id="cid", created_at=1000.0, refresh_token="rt")
+    fields.update(over)
+    return Session(**fields)
+
+
+def test_round_trip_through_storage():
+    store = SessionStore(MemoryStorage())
+    s = make()
+    store.save(s)
+    back = store.load()
+    assert back.access_token == "hf_oauth_tok" and back.user.orgs[0].role_in_org == "admin"
+    assert back.user.is_pro and back.can_read_private_repos and back.refresh_token == "rt"
+
+
+def test_expiry_is_a_state():
+    s = make()
+    assert s.expires_in(1500) == 500 and not s.is_expired(1999) and s.is_expired(2000)
+
+
+def test_repr_never_shows_tokens():
+    s = make(access_token="hf_oauth_SECRET_A", refresh_token="SECRET_R", id_token="SECRET.ID.TOKEN")
+    text = repr(s) + str(s)
+    assert "SECRET" not in text and "alice" in text
+
+
+def test_tampered_or_malformed_sessions_are_wiped():
+    storage = MemoryStorage()
+    store = SessionStore(storage)
+    good = json.loads(make().to_json())
+    variants = [
+        "{not json", "[]", json.dumps({**good, "v": 2}), json.dumps({**good, "claims": {"sub": "other", "iss": HUB}}),
+        json.dumps({**good, "access_token": 5}), json.dumps({**good, "userinfo": {"name": "no sub"}}),
+        json.dumps({**good, "claims": {"sub": "u1", "iss": "https://evil"}}),
+    ]
+    for raw in variants:
+        storage.set(store.key, raw)
+        assert store.load() is None, raw
+        assert storage.get(store.key) is None
+
+
+def test_authorization_header():
+    assert make().authorization() == {"Authorization": "Bearer hf_oauth_tok"}
