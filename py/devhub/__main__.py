@@ -1,0 +1,72 @@
+"""python -m devhub: a local stand-in for huggingface.co, for development and tests."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from .seed import SeedError
+from .server import DEFAULT_SPACE_ID, ROOT, DevHub, Options
+
+
+def parse_args(argv=None) -> Options:
+    p = argparse.ArgumentParser(
+        prog="python -m devhub",
+        description="devhub: a local huggingface.co (OAuth/OIDC provider, Hub API subset, static-Space host). "
+                    "For development and testing only; binds to loopback by default.",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to bind both servers to (default 127.0.0.1)")
+    p.add_argument("--hub-port", type=int, default=5564, help="port of the hub, served as http://localhost:PORT")
+    p.add_argument("--space-port", type=int, default=8000, help="port of the Space, served as http://127.0.0.1:PORT")
+    p.add_argument("--site", type=Path, default=ROOT, help="folder the Space host serves (default: the repo root)")
+    p.add_argument("--seed", type=Path, help="YAML world to load instead of the default seed")
+    p.add_argument("--readme", type=Path, help="Space card to configure the Space's OAuth app (default: SITE/README.md)")
+    p.add_argument("--space-id", default=DEFAULT_SPACE_ID, help=f"owner/name of the emulated Space ({DEFAULT_SPACE_ID})")
+    p.add_argument("--auto-login", metavar="USER", help="approve every authorization as USER, with all their orgs")
+    p.add_argument("--test-control", action="store_true", help="enable /_devhub/* (faults, events, reset; loopback only)")
+    p.add_argument("--allow-framing", action="store_true", help="let the sign-in and consent pages be framed")
+    p.add_argument("--verbose", action="store_true", help="log every request")
+    a = p.parse_args(argv)
+    return Options(verbose=a.verbose, host=a.host, hub_port=a.hub_port, space_port=a.space_port, site=a.site, seed=a.seed,
+                   readme=a.readme, space_id=a.space_id, auto_login=a.auto_login, test_control=a.test_control,
+                   allow_framing=a.allow_framing)
+
+
+def main(argv=None) -> int:
+    options = parse_args(argv)
+    try:
+        hub = DevHub(options).start()
+    except SeedError as exc:
+        print(f"devhub: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"devhub: cannot listen ({exc.strerror}). Is another devhub running? "
+              f"Pick other ports with --hub-port/--space-port.", file=sys.stderr)
+        return 2
+    app = hub.space_app
+    users = ", ".join(hub.world.users)
+    print(
+        "devhub: a local stand-in for huggingface.co (development and testing only)\n"
+        f"  Space:  {hub.space_url}/   <- open this in your browser\n"
+        f"  Hub:    {hub.hub_url}/   (sign-in, consent, OAuth, API)\n"
+        f"  App:    {app.name} (client_id {app.client_id}), scopes: {' '.join(app.scopes)}\n"
+        f"  Users:  {users}" + (f"  (auto-login as {options.auto_login})" if options.auto_login else "") + "\n"
+        + ("  Test control: enabled at /_devhub/ (loopback only)\n" if options.test_control else "")
+        + "Press Ctrl+C to stop.",
+        flush=True,
+    )
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    hub.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,127 @@
+"""Run the hub and the Space host together (threads in one process)."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from .hub import HubConfig, create_hub_app
+from .seed import SeedError, World, load_world, space_app
+from .space_host import create_space_app
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_SPACE_ID = "hfsignin/sign-in-with-hf"
+
+
+def read_card(readme: Path) -> dict:
+    """The YAML front matter of a Space README (empty if it has none)."""
+    try:
+        text = readme.read_text(encoding="utf-8")
+    except OSError:
+        return {}
+    if not text.startswith("---"):
+        return {}
+    end = text.find("\n---", 3)
+    if end < 0:
+        raise SeedError(f"{readme}: unterminated front matter")
+    try:
+        card = yaml.safe_load(text[3:end]) or {}
+    except yaml.YAMLError as exc:
+        raise SeedError(f"{readme}: invalid front matter: {exc}") from exc
+    return card if isinstance(card, dict) else {}
+
+
+@dataclass
+class Options:
+    host: str = "127.0.0.1"
+    hub_port: int = 5564
+    space_port: int = 8000
+    site: Path = ROOT
+    seed: Path | None = None
+    readme: Path | None = None
+    space_id: str = DEFAULT_SPACE_ID
+    auto_login: str | None = None
+    test_control: bool = False
+    allow_framing: bool = False
+    verbose: bool = False
+
+
+class DevHub:
+    """Both origins. ``start()`` binds (port 0 = any free port) and serves in threads."""
+
+    def __init__(self, options: Options) -> None:
+        self.options = options
+        self.world: World = load_world(options.seed)
+        if options.auto_login and options.auto_login not in self.world.users:
+            raise SeedError(f"--auto-login: no user called {options.auto_login!r} in the seed")
+        self.card = read_card(options.readme or options.site / "README.md")
+        self._servers: list[BaseWSGIServer] = []
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> DevHub:
+        o = self.options
+        if not o.verbose:
+            logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        # Bind first: with port 0 the URLs are only known afterwards.
+        hub_srv = _serve(o.host, o.hub_port)
+        space_srv = _serve(o.host, o.space_port)
+        # Two different sites, as in production: the hub is "localhost", the Space "127.0.0.1".
+        self.hub_url = f"http://localhost:{hub_srv.socket.getsockname()[1]}"
+        self.space_url = f"http://127.0.0.1:{space_srv.socket.getsockname()[1]}"
+        self.space_app = space_app(o.space_id, self.space_url, self.card)
+        apps = dict(self.world.apps)
+        apps[self.space_app.client_id] = self.space_app
+        self.hub = HubConfig(hub_url=self.hub_url, world=self.world, apps=apps, auto_login=o.auto_login,
+                             test_control=o.test_control, allow_framing=o.allow_framing,
+                             space_url=self.space_url, space_id=o.space_id)
+        hub_srv.app = create_hub_app(self.hub)
+        variables = {
+            "OAUTH_CLIENT_ID": self.space_app.client_id,
+            "OAUTH_SCOPES": " ".join(self.space_app.scopes),
+            "OPENID_PROVIDER_URL": self.hub_url,
+            "SPACE_HOST": self.space_url.split("://", 1)[1],
+            "SPACE_ID": o.space_id,
+        }
+        self.variables = variables
+        space_srv.app = create_space_app(o.site, variables)
+        for srv in (hub_srv, space_srv):
+            t = threading.Thread(target=srv.serve_forever, daemon=True, name=f"devhub-{srv.socket.getsockname()[1]}")
+            t.start()
+            self._servers.append(srv)
+            self._threads.append(t)
+        return self
+
+    def stop(self) -> None:
+        for srv in self._servers:
+            srv.shutdown()
+            srv.server_close()
+        for t in self._threads:
+            t.join(timeout=5)
+        self._servers.clear()
+        self._threads.clear()
+
+
+def _serve(host: str, port: int) -> BaseWSGIServer:
+    """A threaded WSGI server on a socket we bind ourselves, so a busy port is an
+    OSError for the caller (werkzeug would print and exit)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(128)
+        return make_server(host, port, _Placeholder(), threaded=True, fd=sock.fileno())
+    finally:
+        sock.close()  # the server holds its own duplicate of the descriptor
+
+
+class _Placeholder:
+    def __call__(self, environ, start_response):
+        start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+        return [b"starting"]

@@ -1,0 +1,84 @@
+"""The Space host origin: serves a static Space the way ``*.static.hf.space``
+does, injecting ``window.huggingface.variables`` into index.html's <head>."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from flask import Flask, Response, abort, make_response, request, send_file
+from werkzeug.security import safe_join
+
+HIDDEN = {"node_modules", "__pycache__", "tests", "test-results", "bench-results"}
+MIME = {
+    ".wasm": "application/wasm",
+    ".mjs": "text/javascript",
+    ".js": "text/javascript",
+    ".css": "text/css",
+    ".html": "text/html",
+    ".json": "application/json",
+    ".py": "text/x-python",
+    ".toml": "application/toml",
+    ".whl": "application/zip",
+    ".zip": "application/zip",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".md": "text/markdown",
+}
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+def injection(variables: dict) -> str:
+    # JSON inside <script>: escape "<" so no value can close the element.
+    data = json.dumps({"variables": variables}).replace("<", "\\u003c")
+    return f"<script>window.huggingface = {data};</script>"
+
+
+def inject(html: str, variables: dict) -> str:
+    """Put the variables script first thing in <head>, as Hugging Face does."""
+    lower = html.lower()
+    at = lower.find("<head")
+    if at < 0:
+        return injection(variables) + html
+    close = html.find(">", at)
+    return html[: close + 1] + injection(variables) + html[close + 1:]
+
+
+def create_space_app(site: Path, variables: dict, csp: str | None = None) -> Flask:
+    app = Flask(__name__, static_folder=None)
+    site = site.resolve()
+
+    @app.get("/", defaults={"path": ""})
+    @app.get("/<path:path>")
+    def serve(path: str):
+        if not path or path.endswith("/"):
+            path += "index.html"
+        parts = path.split("/")
+        if any(p.startswith(".") or p in HIDDEN for p in parts):
+            abort(404)
+        full = safe_join(str(site), path)
+        if full is None or not Path(full).is_file():
+            abort(404)
+        suffix = Path(full).suffix.lower()
+        if parts[-1] == "index.html":
+            html = inject(Path(full).read_text(encoding="utf-8"), variables)
+            body = html.encode()
+            etag = hashlib.sha256(body).hexdigest()[:32]
+            resp = make_response(body)
+            resp.mimetype = "text/html"
+            resp.set_etag(etag)
+            resp.headers["Cache-Control"] = "no-cache"
+            if csp:
+                resp.headers["Content-Security-Policy"] = csp
+            return resp.make_conditional(request)
+        resp: Response = send_file(full, mimetype=MIME.get(suffix), conditional=True, etag=True)
+        resp.headers["Cache-Control"] = IMMUTABLE if path.startswith("static_site/vendor/") else "no-cache"
+        return resp
+
+    @app.after_request
+    def common(resp: Response) -> Response:
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return resp
+
+    return app

@@ -1,0 +1,137 @@
+"""Shared fixtures: devhub on free ports, Chromium through Playwright, and a
+page that fails its test on any request off loopback, any console error and
+any PyScript error box."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from devhub import DevHub, Options
+from harness import INSTALL_HINT, SCREENSHOTS, HubControl, find_chromium, launch_args
+
+ROOT = Path(__file__).resolve().parent.parent
+LOOPBACK = {"localhost", "127.0.0.1", "::1", "[::1]"}
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    rep = outcome.get_result()
+    setattr(item, f"rep_{rep.when}", rep)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "/e2e/" in str(item.fspath).replace("\\", "/"):
+            item.add_marker(pytest.mark.e2e)
+    # Browser tests last: fast feedback first, and Playwright's sync API keeps an
+    # event loop running for the rest of the session (asyncio.run() would refuse).
+    items.sort(key=lambda item: bool(item.get_closest_marker("e2e")))
+    if any(item.get_closest_marker("e2e") for item in items) and find_chromium() is None:
+        pytest.exit(INSTALL_HINT, returncode=4)
+
+
+@pytest.fixture(scope="session")
+def devhub():
+    hub = DevHub(Options(hub_port=0, space_port=0, test_control=True)).start()
+    yield hub
+    hub.stop()
+
+
+@pytest.fixture
+def hub(devhub):
+    """devhub's control API, with the provider's state reset for this test."""
+    control = HubControl(devhub)
+    control.reset()
+    yield control
+    control.close()
+
+
+@pytest.fixture(scope="session")
+def playwright_instance():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance):
+    executable = find_chromium()
+    browser = playwright_instance.chromium.launch(executable_path=executable, args=launch_args())
+    yield browser
+    browser.close()
+
+
+class PageGuard:
+    """Records what a page must never do: leave loopback, log errors, show a PyScript error."""
+
+    def __init__(self, context) -> None:
+        self.external: list[str] = []
+        self.console_errors: list[str] = []
+        self.allowed: list[re.Pattern] = []
+        self.pages = []
+        context.route("**/*", self._route)
+        context.on("page", self.watch)
+
+    def _route(self, route) -> None:
+        host = urlsplit(route.request.url).hostname or ""
+        if route.request.url.startswith(("data:", "blob:")) or host in LOOPBACK:
+            route.continue_()
+        else:
+            self.external.append(route.request.url)
+            route.abort()
+
+    def watch(self, page) -> None:
+        self.pages.append(page)
+        page.on("console", lambda msg: msg.type == "error" and self._error(f"console: {msg.text}"))
+        page.on("pageerror", lambda exc: self._error(f"pageerror: {exc}"))
+
+    def _error(self, text: str) -> None:
+        if not any(p.search(text) for p in self.allowed):
+            self.console_errors.append(text)
+
+    def allow_console(self, pattern: str) -> None:
+        """Expect console errors matching ``pattern`` (e.g. a deliberate HTTP 500)."""
+        self.allowed.append(re.compile(pattern))
+
+    def problems(self) -> list[str]:
+        found = [f"request to a non-loopback host: {u}" for u in self.external]
+        found += self.console_errors
+        for page in self.pages:
+            if page.is_closed():
+                continue
+            boxes = page.locator(".py-error")
+            if boxes.count():
+                found.append(f"PyScript error box: {boxes.first.inner_text()[:500]}")
+        return found
+
+
+@pytest.fixture
+def context(browser, request):
+    ctx = browser.new_context(viewport={"width": 1200, "height": 900})
+    ctx.set_default_timeout(30_000)
+    ctx.add_init_script(
+        "window.__pyAllDone = false; addEventListener('py:all-done', () => { window.__pyAllDone = true; });"
+    )
+    guard = PageGuard(ctx)
+    ctx.guard = guard
+    yield ctx
+    failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
+    if failed:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        for i, page in enumerate(p for p in guard.pages if not p.is_closed()):
+            page.screenshot(path=str(SCREENSHOTS / f"FAILED-{request.node.name}-{i}.png"), full_page=True)
+    problems = guard.problems()
+    ctx.close()
+    if problems and not failed:
+        pytest.fail("the page misbehaved:\n  " + "\n  ".join(problems))
+
+
+@pytest.fixture
+def page(context):
+    return context.new_page()

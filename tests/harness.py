@@ -1,0 +1,215 @@
+"""Test support: finding Chromium (the system's first: these machines cannot
+download Playwright's; Playwright's own otherwise), devhub's control API, and a
+form driver for the hub's sign-in and consent pages."""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import shutil
+from pathlib import Path
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import httpx
+
+from hfsignin.pkce import generate_verifier, random_token, s256_challenge
+
+INSTALL_HINT = (
+    "No Chromium was found for the end-to-end tests. Install one of:\n"
+    "  - Debian/Ubuntu: sudo apt-get install -y chromium\n"
+    "  - anywhere with internet: .venv/bin/python -m playwright install chromium\n"
+    "or point HFSIGNIN_CHROMIUM at a Chromium/Chrome binary."
+)
+
+QUIET_FLAGS = [
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def system_chromium() -> str | None:
+    explicit = os.environ.get("HFSIGNIN_CHROMIUM")
+    if explicit:
+        return explicit if Path(explicit).is_file() else None
+    for candidate in ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        found = shutil.which(candidate)
+        if found:
+            return found
+    return None
+
+
+def playwright_chromium() -> str | None:
+    try:
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as p:
+            path = p.chromium.executable_path
+    except Exception:  # noqa: BLE001 - no driver, no browser: both mean "none"
+        return None
+    return path if path and Path(path).is_file() else None
+
+
+def find_chromium() -> str | None:
+    """A Chromium executable path, or None (then print INSTALL_HINT)."""
+    return system_chromium() or playwright_chromium()
+
+
+def launch_args(extra: list[str] | None = None) -> list[str]:
+    args = list(QUIET_FLAGS)
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        args.append("--no-sandbox")  # Chromium refuses to sandbox as root
+    return args + list(extra or [])
+
+
+ROOT = Path(__file__).resolve().parent.parent
+SCREENSHOTS = ROOT / "test-results" / "screenshots"
+BOOT_TIMEOUT_MS = 90_000
+
+_CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+_NEXT = re.compile(r'name="next" value="([^"]+)"')
+
+
+class HubControl:
+    """The test control API of a running devhub (started with test_control)."""
+
+    def __init__(self, devhub) -> None:
+        self.devhub = devhub
+        self.hub_url = devhub.hub_url
+        self.space_url = devhub.space_url
+        self.client_id = devhub.space_app.client_id
+        self.http = httpx.Client(base_url=devhub.hub_url, timeout=30)
+
+    def _ok(self, resp: httpx.Response):
+        assert resp.status_code == 200, f"devhub control {resp.request.url}: {resp.status_code} {resp.text}"
+        return resp.json()
+
+    def reset(self) -> None:
+        self._ok(self.http.post("/_devhub/reset"))
+
+    def fault(self, endpoint: str, **spec) -> None:
+        self._ok(self.http.post("/_devhub/faults", json={"endpoint": endpoint, **spec}))
+
+    def pending_faults(self) -> list[dict]:
+        return self._ok(self.http.get("/_devhub/faults"))["pending"]
+
+    def events(self, kind: str | None = None) -> list[dict]:
+        events = self._ok(self.http.get("/_devhub/events"))
+        return [e for e in events if kind is None or e["event"] == kind]
+
+    def settings(self, **values) -> dict:
+        return self._ok(self.http.post("/_devhub/settings", json=values))
+
+    def revoke(self, username: str) -> int:
+        return self._ok(self.http.post("/_devhub/revoke", json={"username": username}))["revoked"]
+
+    def close(self) -> None:
+        self.http.close()
+
+
+class HubBrowser:
+    """Drives the hub's sign-in and consent pages over HTTP, keeping cookies like a browser."""
+
+    def __init__(self, hub_url: str) -> None:
+        self.hub_url = hub_url
+        self.http = httpx.Client(base_url=hub_url, follow_redirects=False, timeout=30)
+
+    def authorize(self, params: dict, *, user: str = "alice", approve: bool = True,
+                  orgs: list[str] | None = None) -> httpx.Response:
+        """Walk /oauth/authorize to the redirect back to the client (or the final page)."""
+        resp = self.http.get("/oauth/authorize?" + urlencode(params))
+        if resp.status_code == 200 and 'data-login="' in resp.text:
+            form = {"csrf": _CSRF.search(resp.text).group(1), "username": user,
+                    "next": html.unescape(_NEXT.search(resp.text).group(1))}
+            resp = self.http.post("/login", data=form)
+            assert resp.status_code == 303, resp.text
+            resp = self.http.get(resp.headers["location"])
+        if resp.status_code == 200 and 'data-action="approve"' in resp.text:
+            data = {"csrf": _CSRF.search(resp.text).group(1), "action": "approve" if approve else "deny",
+                    "org": list(orgs or [])}
+            resp = self.http.post("/oauth/authorize?" + urlencode(params), data=data)
+        return resp
+
+    def close(self) -> None:
+        self.http.close()
+
+
+class Attempt:
+    """One authorization attempt of the Space app: PKCE pair, state, nonce and the request."""
+
+    def __init__(self, hub, *, scope="openid profile", redirect_uri=None, **extra):
+        self.verifier = generate_verifier()
+        self.state = random_token()
+        self.nonce = random_token()
+        self.redirect_uri = redirect_uri or hub.space_url + "/"
+        self.params = {
+            "client_id": hub.client_id, "redirect_uri": self.redirect_uri, "response_type": "code",
+            "scope": scope, "state": self.state, "nonce": self.nonce,
+            "code_challenge": s256_challenge(self.verifier), "code_challenge_method": "S256", **extra,
+        }
+        self.params = {k: v for k, v in self.params.items() if v is not None}
+
+    def token_form(self, code, **over):
+        form = {"grant_type": "authorization_code", "code": code, "redirect_uri": self.redirect_uri,
+                "code_verifier": self.verifier, "client_id": self.params["client_id"], **over}
+        return {k: v for k, v in form.items() if v is not None}
+
+
+def redirect_params(resp: httpx.Response) -> dict[str, str]:
+    """The query of a redirect back to the client, one value per name."""
+    assert resp.status_code in (302, 303), f"expected a redirect, got {resp.status_code}: {resp.text[:300]}"
+    query = parse_qs(urlsplit(resp.headers["location"]).query, keep_blank_values=True)
+    return {k: v[0] for k, v in query.items()}
+
+
+# -- driving the Space in Chromium --------------------------------------------------------------
+
+def shot(page, name: str) -> Path:
+    """Save a screenshot under test-results/screenshots/ (they are looked at, not just taken)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def wait_booted(page) -> str:
+    """Wait until PyScript is done and the app has left the loading state; returns data-auth."""
+    page.wait_for_function("window.__pyAllDone === true", timeout=BOOT_TIMEOUT_MS)
+    page.wait_for_function(
+        "document.documentElement.dataset.python === 'ready' && "
+        "!['loading', 'completing'].includes(document.documentElement.dataset.auth)",
+        timeout=BOOT_TIMEOUT_MS,
+    )
+    return page.evaluate("document.documentElement.dataset.auth")
+
+
+def open_space(page, hub, path: str = "/") -> str:
+    """Open the Space served by devhub and wait for Python to settle."""
+    page.goto(hub.space_url + path)
+    return wait_booted(page)
+
+
+def auth_state(page) -> str:
+    return page.evaluate("document.documentElement.dataset.auth")
+
+
+def sign_in(page, *, user: str = "alice", orgs: list[str] | None = None, private: bool = False,
+            approve: bool = True) -> str:
+    """From the signed-out Space: the button, the hub's sign-in and consent pages, and back.
+    Returns the final data-auth."""
+    if private:
+        page.check("#want-private")
+    page.click('[data-action="sign-in"]')
+    page.wait_for_selector('[data-login], [data-action="approve"]')
+    if page.locator(f'[data-login="{user}"]').count():
+        page.click(f'[data-login="{user}"]')
+        page.wait_for_selector('[data-action="approve"]')
+    for box in page.locator("input[data-org]").all():
+        box.set_checked(box.get_attribute("data-org") in (orgs or []))
+    page.click('[data-action="approve"]' if approve else '[data-action="deny"]')
+    return wait_booted(page)
