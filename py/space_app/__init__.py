@@ -1,0 +1,1 @@
+"""The Space UI (browser only): views and wiring around hfsignin."""

@@ -1,0 +1,347 @@
+"""The Space: wires hfsignin to the page and keeps the page honest about state."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from urllib.parse import quote
+
+from pyscript import document
+
+from hfsignin import HFSignIn, SignInError, safe_link
+from hfsignin.session import REPO_READ_SCOPES
+
+from .dom import announce, clone, console_warn, on, on_fault, q, set_auth_state, set_text, show, spawn
+from .repos import TABS, RepoBoard
+from .text import countdown, display_text, error_title, scope_label
+
+PLACEHOLDER_AVATAR = "./static_site/avatar.svg"
+PRIVATE_SCOPE = "read-repos"
+
+
+class App:
+    def __init__(self) -> None:
+        self.auth: HFSignIn | None = None
+        self.board: RepoBoard | None = None
+        self.retry = None
+        self.ticker: asyncio.Future | None = None
+        self.sign_in_button = q('[data-action="sign-in"]')
+
+    # -- boot ----------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        self._wire()
+        document.documentElement.dataset.python = "ready"
+        set_text(q("#runtime-status"), "Python ready")
+        try:
+            import pyodide_http
+
+            pyodide_http.patch_all()  # urllib.request works from here on (see the urllib demo)
+        except Exception:  # noqa: BLE001 - the demo degrades, sign-in does not depend on it
+            console_warn("pyodide-http could not be loaded")
+        try:
+            self.auth = HFSignIn()
+        except SignInError as exc:
+            self.fail(exc, retry=None)
+            return
+        self.auth.on_session_end(self.session_ended)
+        config = self.auth.config
+        show(q("#private-option"), PRIVATE_SCOPE in config.scopes)
+        host = config.provider_url.split("://", 1)[1]
+        set_text(q("#provider-note"), f"Signs in with {host}"
+                 + (" (devhub, a local stand-in)" if host.startswith(("localhost", "127.0.0.1")) else ""))
+        await self.start()
+
+    async def start(self) -> None:
+        auth = self.auth
+        if auth.has_callback():
+            set_auth_state("completing")
+            set_text(q("#busy-text"), "Completing sign-in…")
+            try:
+                session = await auth.handle_redirect()
+            except SignInError as exc:
+                previous = auth.restore()
+                if previous is not None:  # e.g. a denied re-consent: keep the session the user had
+                    await self.show_signed_in(previous)
+                    self.banner(exc, retry=self.change_access)
+                else:
+                    self.fail(exc, retry=self.sign_in)
+                return
+        else:
+            set_text(q("#busy-text"), "Restoring your session…")
+            session = auth.restore()
+        if session is not None:
+            await self.show_signed_in(session)
+        else:
+            self.show_signed_out()
+
+    def _wire(self) -> None:
+        on(self.sign_in_button, "click", lambda evt: self.sign_in())
+        on(q('[data-action="sign-out"]'), "click", lambda evt: self.sign_out())
+        on(q('[data-action="grant-more"]'), "click", lambda evt: self.change_access())
+        on(q('[data-action="grant-private"]'), "click", lambda evt: self.grant_private())
+        on(q('[data-action="urllib-whoami"]'), "click", lambda evt: self.urllib_whoami())
+        on(q('[data-action="retry"]'), "click", lambda evt: self.run_retry())
+        on(q('[data-action="dismiss"]'), "click", lambda evt: self.hide_banner())
+        on(q("#sort"), "change", lambda evt: self.board and self.board.set_sort(evt.target.value))
+        for tab in TABS:
+            on(q(f"#tab-{tab}"), "click", lambda evt, t=tab: self.select_tab(t))
+            on(q(f"#tab-{tab}"), "keydown", self.tab_keys)
+
+    # -- banner and faults ---------------------------------------------------------------
+
+    def banner(self, exc: SignInError, retry=None) -> None:
+        title, action = error_title(exc.code)
+        el = q("#banner")
+        el.dataset.error = exc.code
+        set_text(q("#banner-title"), title)
+        set_text(q("#banner-message"), exc.message)
+        button = q("#banner-retry")
+        self.retry = retry if action else None
+        show(button, self.retry is not None)
+        set_text(button, action or "")
+        show(el, True)
+
+    def hide_banner(self) -> None:
+        el = q("#banner")
+        show(el, False)
+        el.removeAttribute("data-error")
+        self.retry = None
+
+    def fail(self, exc: SignInError, retry=None) -> None:
+        """A sign-in that cannot go on: the error state, the banner, the button back."""
+        set_auth_state("error")
+        self.sign_in_button.disabled = self.auth is None
+        self.banner(exc, retry)
+
+    async def run_retry(self) -> None:
+        retry = self.retry
+        self.hide_banner()
+        if retry is not None:
+            await retry()
+
+    def fault(self, exc: Exception) -> None:
+        """An unexpected exception: say so plainly, keep the details out of the page."""
+        console_warn(f"hfsignin app: unexpected {type(exc).__name__}")
+        if isinstance(exc, SignInError):
+            self.banner(exc, retry=None)
+            return
+
+        async def reload():
+            document.defaultView.location.reload()
+
+        self.banner(SignInError("internal", "The page hit an unexpected problem. Reloading usually fixes it."),
+                    retry=reload)
+
+    # -- signed out ----------------------------------------------------------------------
+
+    def show_signed_out(self) -> None:
+        set_auth_state("signed-out")
+        self.sign_in_button.disabled = False
+        spawn(self._prefetch())
+
+    async def _prefetch(self) -> None:
+        try:
+            await self.auth.prefetch()
+        except SignInError:
+            pass  # the click will show the problem, with a retry
+
+    async def sign_in(self, scopes=None, prompt=None) -> None:
+        if scopes is None:
+            want_private = q("#want-private").checked
+            scopes = [s for s in self.auth.config.scopes if want_private or s != PRIVATE_SCOPE]
+        self.hide_banner()
+        self.sign_in_button.disabled = True
+        set_auth_state("redirecting")
+        set_text(q("#busy-text"), "Taking you to Hugging Face…")
+        announce("Taking you to Hugging Face to sign in")
+        try:
+            await self.auth.login(scopes=scopes, prompt=prompt)
+        except SignInError as exc:
+            self.fail(exc, retry=lambda: self.sign_in(scopes, prompt))
+
+    async def change_access(self) -> None:
+        """Show the consent page again (to share other organizations), keeping the granted scopes."""
+        session = self.auth.session
+        scopes = [s for s in self.auth.config.scopes if session is None or s in session.scopes]
+        await self.sign_in(scopes=scopes, prompt="consent")
+
+    async def grant_private(self) -> None:
+        session = self.auth.session
+        scopes = [s for s in self.auth.config.scopes if s == PRIVATE_SCOPE or (session and s in session.scopes)]
+        await self.sign_in(scopes=scopes, prompt="consent")
+
+    def sign_out(self) -> None:
+        self.auth.sign_out()
+        self._clear_user()
+        self.hide_banner()
+        self.show_signed_out()
+        announce("Signed out")
+        self.sign_in_button.focus()
+
+    def session_ended(self, reason: str) -> None:
+        if reason == "signed_out":
+            return
+        self._clear_user()
+        self.show_signed_out()
+        message = ("Your session expired. Sign in again to continue." if reason == "expired"
+                   else "Your session was revoked or is no longer valid. Sign in again to continue.")
+        self.banner(SignInError("session_expired", message), retry=self.sign_in)
+        announce("Your session ended")
+
+    def _clear_user(self) -> None:
+        if self.ticker is not None:
+            self.ticker.cancel()
+            self.ticker = None
+        self.board = None
+        for tab in TABS:
+            q(f'[data-repo-list="{tab}"]').replaceChildren()
+            set_text(q(f"#tab-{tab} .count"), "")
+        q("#org-list").replaceChildren()
+        for sel in ('[data-user="name"]', '[data-user="preferred_username"]', '[data-user="email"]',
+                    "#account-name", "#urllib-result", "#expiry"):
+            set_text(q(sel), "")
+        q('[data-user="picture"]').src = PLACEHOLDER_AVATAR
+        q("#account-avatar").src = PLACEHOLDER_AVATAR
+
+    # -- signed in -----------------------------------------------------------------------
+
+    def picture_for(self, url) -> str:
+        """Only https (or the provider's own origin) may become an image; else a placeholder."""
+        return safe_link(url, self.auth.config.provider_url) or PLACEHOLDER_AVATAR
+
+    async def show_signed_in(self, session) -> None:
+        user = session.user
+        provider = self.auth.config.provider_url
+        name = display_text(user.name or user.preferred_username, 80)
+        handle = display_text(user.preferred_username, 40)
+        set_text(q('[data-user="name"]'), name)
+        link = q('[data-user="preferred_username"]')
+        set_text(link, f"@{handle}")
+        link.href = f"{provider}/{quote(user.preferred_username or '', safe='')}"
+        email = q('[data-user="email"]')
+        set_text(email, display_text(user.email or "", 120))
+        show(email, bool(user.email))
+        show(q("#pro-badge"), user.is_pro)
+        picture = self.picture_for(user.picture)
+        q('[data-user="picture"]').src = picture
+        q('[data-user="picture"]').alt = f"Avatar of {handle}"
+        q("#account-avatar").src = picture
+        set_text(q("#account-name"), handle)
+
+        chips = q("#scope-list")
+        chips.replaceChildren()
+        for scope in session.scopes:
+            li = document.createElement("li")
+            li.textContent = scope_label(scope)
+            li.title = scope
+            chips.append(li)
+
+        orgs = q("#org-list")
+        orgs.replaceChildren()
+        for org in user.orgs:
+            li = clone("tpl-org")
+            li.dataset.org = org.preferred_username or org.sub
+            q("img", li).src = self.picture_for(org.picture)
+            set_text(q(".org-name", li), display_text(org.name or org.preferred_username, 60))
+            meta = [display_text(org.preferred_username, 40)]
+            if org.plan:
+                meta.append(display_text(org.plan, 20))
+            if org.role_in_org:
+                meta.append(display_text(org.role_in_org, 20))
+            set_text(q(".org-meta", li), " · ".join(m for m in meta if m))
+            orgs.append(li)
+        show(q("#orgs-empty"), not user.orgs)
+
+        self._private_notice(session)
+        set_auth_state("signed-in")
+        announce(f"Signed in as {name}")
+        q("#profile-name").focus()
+        self._tick()
+        self.ticker = spawn(self._run_ticker())
+        self.board = RepoBoard(self, session)
+        q("#sort").value = self.board.sort_key
+        await self.board.load()
+
+    def _private_notice(self, session) -> None:
+        notice = q("#private-notice")
+        if session.can_read_private_repos:
+            show(notice, False)
+            return
+        configured = bool(REPO_READ_SCOPES & set(self.auth.config.scopes))
+        set_text(q("#private-notice-text"),
+                 "Private repositories are hidden: this Space was not granted read access to them."
+                 if configured else "Private repositories are hidden: this Space does not ask for access to them.")
+        show(q("#grant-private"), configured)
+        show(notice, True)
+
+    def _tick(self) -> None:
+        session = self.auth.session  # reading it ends an expired session (and calls session_ended)
+        if session is None:
+            return
+        left = session.expires_in(time.time())
+        set_text(q("#expiry"), f"Expires in {countdown(left)}")
+
+    async def _run_ticker(self) -> None:
+        while self.auth.session is not None:
+            self._tick()
+            await asyncio.sleep(1)
+
+    def select_tab(self, tab: str) -> None:
+        for name in TABS:
+            selected = name == tab
+            button = q(f"#tab-{name}")
+            button.setAttribute("aria-selected", "true" if selected else "false")
+            button.tabIndex = 0 if selected else -1
+            q(f"#panel-{name}").hidden = not selected
+
+    def tab_keys(self, evt) -> None:
+        order = list(TABS)
+        current = evt.target.dataset.kind
+        if evt.key not in ("ArrowLeft", "ArrowRight", "Home", "End") or current not in order:
+            return
+        evt.preventDefault()
+        i = order.index(current)
+        target = {"ArrowLeft": order[i - 1], "ArrowRight": order[(i + 1) % len(order)],
+                  "Home": order[0], "End": order[-1]}[evt.key]
+        self.select_tab(target)
+        q(f"#tab-{target}").focus()
+
+    # -- plain urllib through pyodide-http -----------------------------------------------
+
+    def urllib_whoami(self) -> None:
+        """A real synchronous call with urllib.request (patched by pyodide-http at boot)."""
+        import urllib.error
+        import urllib.request
+
+        out = q("#urllib-result")
+        session = self.auth.session
+        if session is None:
+            return
+        url = self.auth.config.provider_url + "/api/whoami-v2"
+        request = urllib.request.Request(url, headers={"Accept": "application/json", **session.authorization()})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as resp:
+                body = json.loads(resp.read().decode("utf-8"))
+                status = resp.status
+        except urllib.error.HTTPError as exc:
+            set_text(out, f"urllib.request → HTTP {exc.code}")
+            return
+        except Exception as exc:  # noqa: BLE001 - shown as a short, safe line
+            set_text(out, f"urllib.request failed ({type(exc).__name__})")
+            return
+        orgs = ", ".join(display_text(o.get("name"), 40) for o in body.get("orgs", []) if isinstance(o, dict))
+        set_text(out, "\n".join([
+            f"GET /api/whoami-v2 → {status} (urllib.request via pyodide-http)",
+            f"name: {display_text(body.get('name'), 40)}",
+            f"fullname: {display_text(body.get('fullname'), 80)}",
+            f"orgs: {orgs or '—'}",
+        ]))
+
+
+def start() -> None:
+    """Entry point from index.html."""
+    app = App()
+    on_fault(app.fault)
+    spawn(app.run())

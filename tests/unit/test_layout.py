@@ -1,0 +1,62 @@
+"""The page loads only local files, and pyscript.toml ships every browser module."""
+
+import re
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def config():
+    return tomllib.loads((ROOT / "pyscript.toml").read_text())
+
+
+def mapped_sources() -> set[str]:
+    files = config()["files"]
+    frm = files["{FROM}"]
+    return {src.replace("{FROM}", frm).removeprefix("./") for src in files if src not in ("{FROM}", "{TO}")}
+
+
+def test_every_browser_module_is_shipped_and_nothing_else():
+    wanted = {p.relative_to(ROOT).as_posix() for pkg in ("hfsignin", "space_app")
+              for p in (ROOT / "py" / pkg).glob("*.py")}
+    shipped = {s for s in mapped_sources() if s.endswith(".py")}
+    assert shipped == wanted
+    assert not any("devhub" in s for s in mapped_sources())
+
+
+def test_interpreter_and_wheels_are_vendored_paths_in_the_manifest():
+    manifest = {line.split()[1] for line in (ROOT / "static_site" / "vendor.sha256").read_text().splitlines()}
+    interpreter = config()["interpreter"].removeprefix("./static_site/vendor/")
+    assert interpreter in manifest
+    for src in mapped_sources():
+        if src.startswith("static_site/vendor/"):
+            assert src.removeprefix("static_site/vendor/") in manifest
+    assert "packages" not in config()  # micropip is not available offline
+
+
+def test_index_html_loads_nothing_from_another_site():
+    html = (ROOT / "index.html").read_text()
+    for attr in re.findall(r'(?:src|href)="([^"]*)"', html):
+        assert attr.startswith(("./", "#")), attr
+    core = re.search(r'<script type="module" src="\./static_site/vendor/(pyscript-[\d.]+/core\.js)"', html)
+    manifest = (ROOT / "static_site" / "vendor.sha256").read_text()
+    assert core and core.group(1) in manifest
+    assert '<meta name="referrer" content="no-referrer">' in html
+
+
+def test_dom_contract_hooks_exist_in_the_html():
+    html = (ROOT / "index.html").read_text()
+    for hook in ('data-auth="loading"', 'data-action="sign-in"', 'data-action="sign-out"', 'data-user="name"',
+                 'data-user="preferred_username"', 'data-user="email"', 'data-user="picture"',
+                 'data-repo-list="models"', 'data-repo-list="datasets"', 'data-repo-list="spaces"', 'role="alert"'):
+        assert hook in html, hook
+
+
+def test_pins_agree():
+    import json
+
+    pins = json.loads((ROOT / "package.json").read_text())["dependencies"]
+    assert pins == {"@pyscript/core": "0.7.31", "pyodide": "314.0.7"}
+    text = (ROOT / "pyscript.toml").read_text() + (ROOT / "index.html").read_text()
+    assert "pyodide-314.0.7" in text and "pyscript-0.7.31" in text
