@@ -1,0 +1,94 @@
+"""Every state a visitor can see, looked at: the provider's pages, dark mode,
+loading and failing lists, an expiring session, the keyboard."""
+
+from playwright.sync_api import expect
+
+from harness import open_space, shot, sign_in, wait_booted
+
+
+def test_provider_pages_and_dark_mode(page, hub):
+    page.emulate_media(color_scheme="dark")
+    open_space(page, hub)
+    shot(page, "08-dark-signed-out")
+    page.emulate_media(color_scheme="light")
+    page.click('[data-action="sign-in"]')
+    page.wait_for_selector('[data-login="alice"]')
+    shot(page, "02-hub-sign-in")
+    page.click('[data-login="alice"]')
+    page.wait_for_selector('[data-action="approve"]')
+    expect(page.locator('[data-org="wonderland-lab"]')).to_be_visible()
+    shot(page, "03-hub-consent")
+    page.emulate_media(color_scheme="dark")
+    page.click('[data-action="approve"]')
+    assert wait_booted(page) == "signed-in"
+    page.wait_for_selector('[data-repo="alice/looking-glass-7b"]')
+    shot(page, "09-dark-signed-in")
+    bg = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert bg != "rgb(247, 247, 248)"  # the dark palette applied
+
+
+def test_a_failing_list_shows_its_error_and_retries(page, hub, context):
+    context.guard.allow_console(r"status of 500")
+    hub.fault("datasets", status=500, body='{"error": "boom"}')
+    open_space(page, hub)
+    sign_in(page, user="bob")
+    page.click("#tab-datasets")
+    group = page.locator('[data-repo-list="datasets"] [data-owner="bob"]')
+    expect(group.locator(".group-status.error")).to_contain_text("Could not load datasets")
+    expect(group.locator(".group-status")).to_contain_text("HTTP 500")
+    expect(page.locator('[data-repo-list="models"] [data-repo="bob/reggae-bert"]')).to_have_count(1)
+    expect(page.locator('[role="alert"]')).to_be_hidden()  # one list failing is not a page error
+    shot(page, "10-list-error")
+    group.locator('[data-action="retry-list"]').click()
+    expect(group.locator('[data-repo="bob/one-love-lyrics"]')).to_be_visible()
+    expect(group.locator(".group-status")).to_be_hidden()
+
+
+def test_slow_lists_show_loading_and_sorting_reloads(page, hub):
+    open_space(page, hub)
+    sign_in(page, user="alice")
+    page.wait_for_selector('[data-repo="alice/looking-glass-7b"]')
+    hub.fault("models", delay=1.5)
+    page.select_option("#sort", "id")
+    group = page.locator('[data-repo-list="models"] [data-owner="alice"]')
+    expect(group).to_have_attribute("aria-busy", "true")
+    expect(group.locator(".group-status")).to_have_text("Loading…")
+    expect(group).not_to_have_attribute("aria-busy", "true", timeout=10_000)
+    ids = group.locator("[data-repo]").evaluate_all("els => els.map(e => e.dataset.repo)")
+    assert ids == sorted(ids) == ["alice/cheshire-embed", "alice/looking-glass-7b"]
+    page.select_option("#sort", "likes")
+    expect(group.locator("[data-repo]").first).to_have_attribute("data-repo", "alice/looking-glass-7b")
+
+
+def test_a_session_that_expires_while_open_signs_out_with_a_message(page, hub):
+    hub.settings(expires_in=6)
+    open_space(page, hub)
+    sign_in(page, user="carol")
+    expect(page.locator("#expiry")).to_contain_text(" s")
+    expect(page.locator("html")).to_have_attribute("data-auth", "signed-out", timeout=15_000)
+    banner = page.locator('[role="alert"][data-error="session_expired"]')
+    expect(banner).to_contain_text("expired")
+    assert page.evaluate("sessionStorage.getItem('hfsignin:session')") is None
+    shot(page, "11-session-expired")
+    page.reload()
+    assert wait_booted(page) == "signed-out"
+
+
+def test_keyboard_only_sign_in(page, hub):
+    open_space(page, hub)
+    page.keyboard.press("Tab")  # skip link
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.dataset.action") == "sign-in"
+    page.keyboard.press("Enter")
+    page.wait_for_selector('[data-login="bob"]')
+    page.focus('[data-login="bob"]')
+    page.keyboard.press("Enter")
+    page.wait_for_selector('[data-action="approve"]')
+    page.focus('[data-action="approve"]')
+    page.keyboard.press("Enter")
+    assert wait_booted(page) == "signed-in"
+    assert page.evaluate("document.activeElement.id") == "profile-name"  # focus follows the new content
+    page.focus("#tab-models")
+    page.keyboard.press("ArrowRight")
+    expect(page.locator("#tab-datasets")).to_have_attribute("aria-selected", "true")
+    expect(page.locator("#panel-datasets")).to_be_visible()
