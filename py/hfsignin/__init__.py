@@ -4,7 +4,7 @@ Three lines in a PyScript Space (``hf_oauth: true`` in its README)::
 
     from hfsignin import HFSignIn
     auth = HFSignIn()
-    session = await auth.handle_redirect() or auth.restore()   # then: await auth.login()
+    session = await auth.handle_redirect() or await auth.restore()   # then: await auth.login()
 
 or, like the official JS client::
 

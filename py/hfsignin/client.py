@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from urllib.parse import urlencode
 
 from . import errors as E
@@ -20,17 +21,18 @@ from .discovery import ProviderMetadata, discovery_url, parse_metadata
 from .environment import Environment
 from .errors import SignInError
 from .hub_api import HubApi
-from .idtoken import validate_id_token
+from .idtoken import validate_id_token, verify_signature
 from .models import UserInfo
 from .pkce import generate_verifier, random_token, s256_challenge
 from .session import Session, SessionStore
-from .token import authorization_code_form, parse_token_response
+from .token import authorization_code_form, parse_token_response, refresh_form
 from .transaction import Transaction, TransactionStore
 from .urls import origin, page_url, safe_return_path
 
 CACHE_PREFIX = "hfsignin:cache:"
 CACHE_TTL = 3600
 DEFAULT_EXPIRES_IN = 3600.0  # when the provider does not say, assume the id_token's usual hour
+REFRESH_MARGIN = 60.0  # renew at most this long before expiry
 _ORG_ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
 
 ACCESS_DENIED_MESSAGE = "You cancelled on the Hugging Face page, so nothing was shared with this Space."
@@ -40,7 +42,7 @@ class HFSignIn:
     """Sign in with Hugging Face from Python in the browser.
 
     >>> auth = HFSignIn()                      # config from window.huggingface.variables
-    >>> session = await auth.handle_redirect() or auth.restore()
+    >>> session = await auth.handle_redirect() or await auth.restore()
     >>> if not session: await auth.login()
     """
 
@@ -69,6 +71,7 @@ class HFSignIn:
         self._metadata: ProviderMetadata | None = None
         self._session: Session | None = None
         self._end_listeners: list[Callable[[str], None]] = []
+        self._refreshing: asyncio.Future | None = None
         self.api = HubApi(env.transport, self.config.provider_url, lambda: self.session,
                           on_unauthorized=lambda: self._end("revoked"))
 
@@ -117,10 +120,10 @@ class HFSignIn:
         jwks = None if refresh else self._cache_get("jwks:" + md.jwks_uri)
         if jwks is None:
             try:
-                jwks = await self._get_json(md.jwks_uri, E.INVALID_ID_TOKEN, "signing keys")
+                jwks = await self._get_json(md.jwks_uri, E.KEYS_UNAVAILABLE, "signing keys")
             except SignInError as exc:
                 # No keys, no trust: fail closed, whatever the reason.
-                raise SignInError(E.INVALID_ID_TOKEN, "The sign-in could not be verified: the provider's "
+                raise SignInError(E.KEYS_UNAVAILABLE, "The sign-in could not be verified: the provider's "
                                   "signing keys are unavailable. Please try again.", status=exc.status) from None
             self._cache_put("jwks:" + md.jwks_uri, jwks)
         return jwks
@@ -292,21 +295,121 @@ class HFSignIn:
 
     # -- the session ---------------------------------------------------------------------
 
-    def restore(self) -> Session | None:
-        """The stored Session of this tab if it is for this app and still valid."""
+    async def restore(self) -> Session | None:
+        """This tab's stored Session, checked before it is trusted; None when there is none.
+
+        sessionStorage can be edited, so a stored session must prove itself: it
+        must be for this app and unexpired, its id_token must carry the
+        provider's signature (its age does not matter here), and its access
+        token must still open the userinfo of that same subject (which also
+        brings the profile up to date). Anything that fails is wiped; only an
+        unreachable provider leaves it in place, as a ``network``/``timeout``
+        error the caller can retry.
+        """
         session = self.sessions.load()
         if session is None:
             return None
-        if session.issuer != self.config.provider_url or session.client_id != self.config.client_id \
-                or origin(session.issuer) != origin(self.config.provider_url):
+        if session.issuer != self.config.provider_url or session.client_id != self.config.client_id:
             self.sessions.clear()
             return None
         if session.is_expired(self.env.clock()):
             self.sessions.clear()
             self._notify("expired")
             return None
+        md = await self.metadata()
+        try:
+            claims = await verify_signature(session.id_token, advertised_algs=md.id_token_signing_alg_values_supported,
+                                            get_jwks=self._jwks, verifier=self.env.verifier)
+        except SignInError as exc:
+            if exc.code != E.INVALID_ID_TOKEN:
+                raise  # keys or provider unreachable: not proof of tampering
+            self.sessions.clear()
+            return None
+        aud = claims.get("aud")
+        if claims.get("iss") != session.issuer or claims.get("sub") != session.user.sub \
+                or session.client_id not in ([aud] if isinstance(aud, str) else aud or []):
+            self.sessions.clear()
+            return None
+        try:
+            user = await self._userinfo(md, session.access_token)
+        except SignInError as exc:
+            if exc.status in (401, 403):
+                self.sessions.clear()
+                self._notify("revoked")
+                return None
+            raise
+        if user.sub != claims["sub"]:
+            self.sessions.clear()
+            return None
+        session = replace(session, user=user, claims=claims)
+        self.sessions.save(session)
         self._session = session
         return session
+
+    # -- renewal -------------------------------------------------------------------------
+
+    def refresh_due(self, now: float | None = None) -> bool:
+        """Whether the live session should be renewed now: it has a refresh token and
+        is in the last fifth of its life (at most the last minute)."""
+        s = self._session
+        if s is None or not s.refresh_token:
+            return False
+        now = self.env.clock() if now is None else now
+        margin = min(REFRESH_MARGIN, max(0.0, s.expires_at - s.created_at) / 5)
+        return now >= s.expires_at - margin
+
+    async def refresh(self) -> Session:
+        """Renew the access token with the refresh token (rotated when the provider rotates it).
+
+        A refused refresh token (reused, revoked, expired) ends the session with
+        ``session_expired``; a network failure leaves it as it is.
+        """
+        s = self._session
+        if s is None or not s.refresh_token:
+            raise SignInError(E.SESSION_EXPIRED, "Your session has ended. Please sign in again.")
+        if self._refreshing is not None:
+            return await self._refreshing
+        self._refreshing = asyncio.ensure_future(self._refresh(s))
+        try:
+            return await self._refreshing
+        finally:
+            self._refreshing = None
+
+    async def _refresh(self, s: Session) -> Session:
+        md = await self.metadata()
+        resp = await self.env.transport.request(
+            "POST", md.token_endpoint, headers={"Accept": "application/json"},
+            form=refresh_form(s.client_id, s.refresh_token), timeout=self.timeout,
+        )
+        if resp.status in (400, 401):
+            self._end("revoked")
+            raise SignInError(E.SESSION_EXPIRED, "Your session could not be renewed. Please sign in again.",
+                              status=resp.status)
+        token = parse_token_response(resp, require_id_token=False)
+        now = self.env.clock()
+        renewed = replace(
+            s,
+            access_token=token.access_token,
+            expires_at=now + (token.expires_in or DEFAULT_EXPIRES_IN),
+            scopes=token.scopes if token.scopes is not None else s.scopes,
+            refresh_token=token.refresh_token or s.refresh_token,
+            created_at=now,
+        )
+        if self._session is s:  # not signed out meanwhile
+            self.sessions.save(renewed)
+            self._session = renewed
+        return renewed
+
+    async def ensure_fresh(self) -> Session | None:
+        """The live session, renewed first when due. Call it on a timer (the app does every second)."""
+        if self.refresh_due():
+            try:
+                await self.refresh()
+            except SignInError as exc:
+                if exc.code == E.SESSION_EXPIRED:
+                    return None
+                # network trouble: keep the current token; the next call retries
+        return self.session
 
     @property
     def session(self) -> Session | None:

@@ -18,6 +18,7 @@ from .text import countdown, display_text, error_title, scope_label
 
 PLACEHOLDER_AVATAR = "./static_site/avatar.svg"
 PRIVATE_SCOPE = "read-repos"
+STALE_CALLBACK = frozenset({"transaction_missing", "state_mismatch"})
 
 
 class App:
@@ -61,20 +62,33 @@ class App:
             try:
                 session = await auth.handle_redirect()
             except SignInError as exc:
-                previous = auth.restore()
-                if previous is not None:  # e.g. a denied re-consent: keep the session the user had
-                    await self.show_signed_in(previous)
-                    self.banner(exc, retry=self.change_access)
-                else:
-                    self.fail(exc, retry=self.sign_in)
+                await self._after_failed_callback(exc)
                 return
         else:
             set_text(q("#busy-text"), "Restoring your session…")
-            session = auth.restore()
+            try:
+                session = await auth.restore()
+            except SignInError as exc:  # the provider is unreachable: keep the session, offer a retry
+                self.fail(exc, retry=self.start)
+                return
         if session is not None:
             await self.show_signed_in(session)
         else:
             self.show_signed_out()
+
+    async def _after_failed_callback(self, exc: SignInError) -> None:
+        try:
+            previous = await self.auth.restore()
+        except SignInError:
+            previous = None
+        if previous is None:
+            self.fail(exc, retry=self.sign_in)
+            return
+        await self.show_signed_in(previous)
+        # Back or reload onto an old callback, or a forged one, while signed in: it changes
+        # nothing, so it says nothing. Anything else (e.g. a denied re-consent) is reported.
+        if exc.code not in STALE_CALLBACK:
+            self.banner(exc, retry=self.change_access)
 
     def _wire(self) -> None:
         on(self.sign_in_button, "click", lambda evt: self.sign_in())
@@ -258,8 +272,9 @@ class App:
         set_auth_state("signed-in")
         announce(f"Signed in as {name}")
         q("#profile-name").focus()
-        self._tick()
-        self.ticker = spawn(self._run_ticker())
+        self._tick(session)
+        if self.ticker is None or self.ticker.done():
+            self.ticker = spawn(self._run_ticker())
         self.board = RepoBoard(self, session)
         q("#sort").value = self.board.sort_key
         await self.board.load()
@@ -276,16 +291,18 @@ class App:
         show(q("#grant-private"), configured)
         show(notice, True)
 
-    def _tick(self) -> None:
-        session = self.auth.session  # reading it ends an expired session (and calls session_ended)
-        if session is None:
-            return
-        left = session.expires_in(time.time())
-        set_text(q("#expiry"), f"Expires in {countdown(left)}")
+    def _tick(self, session) -> None:
+        left = countdown(session.expires_in(time.time()))
+        renews = " · renews automatically" if session.refresh_token else ""
+        set_text(q("#expiry"), f"Expires in {left}{renews}")
 
     async def _run_ticker(self) -> None:
-        while self.auth.session is not None:
-            self._tick()
+        """Every second: renew the token when due, end an expired session, update the countdown."""
+        while True:
+            session = await self.auth.ensure_fresh()
+            if session is None:
+                return  # session_ended() has already switched the page
+            self._tick(session)
             await asyncio.sleep(1)
 
     def select_tab(self, tab: str) -> None:

@@ -29,6 +29,7 @@ ERRORS = {
     "token_request_failed": ("Sign-in failed", "Try again"),
     "invalid_token_response": ("Sign-in failed", "Try again"),
     "invalid_id_token": ("Sign-in could not be verified", "Try again"),
+    "keys_unavailable": ("Sign-in could not be verified", "Try again"),
     "userinfo_failed": ("Your profile could not be loaded", "Try again"),
     "userinfo_mismatch": ("Sign-in could not be verified", "Try again"),
     "discovery_failed": ("Sign-in is unavailable", "Try again"),

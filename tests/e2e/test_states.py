@@ -60,8 +60,9 @@ def test_slow_lists_show_loading_and_sorting_reloads(page, hub):
     expect(group.locator("[data-repo]").first).to_have_attribute("data-repo", "alice/looking-glass-7b")
 
 
-def test_a_session_that_expires_while_open_signs_out_with_a_message(page, hub):
+def test_case_35_a_session_that_expires_while_open_signs_out_with_a_message(page, hub):
     hub.settings(expires_in=6)
+    hub.fault("token", patch={"refresh_token": None})  # nothing to renew it with
     open_space(page, hub)
     sign_in(page, user="carol")
     expect(page.locator("#expiry")).to_contain_text(" s")
