@@ -88,7 +88,8 @@ class PageGuard:
 
     def watch(self, page) -> None:
         self.pages.append(page)
-        page.on("console", lambda msg: msg.type == "error" and self._error(f"console: {msg.text}"))
+        page.on("console", lambda msg: msg.type == "error" and self._error(
+            f"console: {msg.text} ({msg.location.get('url', '')})"))
         page.on("pageerror", lambda exc: self._error(f"pageerror: {exc}"))
 
     def _error(self, text: str) -> None:

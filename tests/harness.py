@@ -213,3 +213,30 @@ def sign_in(page, *, user: str = "alice", orgs: list[str] | None = None, private
         box.set_checked(box.get_attribute("data-org") in (orgs or []))
     page.click('[data-action="approve"]' if approve else '[data-action="deny"]')
     return wait_booted(page)
+
+
+def click_and_return(page, selector: str) -> str:
+    """Click something that leaves the Space for the provider and comes straight back
+    (consent already given); returns the final data-auth."""
+    with page.expect_navigation(wait_until="commit"):
+        page.click(selector)
+    return wait_booted(page)
+
+
+def begin_sign_in(page, **options) -> dict[str, str]:
+    """Click sign-in and stop at the provider; returns the authorize request's parameters
+    (state, nonce, …). The Transaction stays pending in this tab's sessionStorage."""
+    page.click('[data-action="sign-in"]')
+    page.wait_for_url("**/oauth/authorize?**")
+    return {k: v[0] for k, v in parse_qs(urlsplit(page.url).query, keep_blank_values=True).items()}
+
+
+class Traffic:
+    """Every request a page (and its popups) makes, to count token requests and hunt leaks."""
+
+    def __init__(self, context) -> None:
+        self.requests = []
+        context.on("request", lambda request: self.requests.append(request))
+
+    def token_posts(self) -> list:
+        return [r for r in self.requests if r.url.endswith("/oauth/token") and r.method == "POST"]

@@ -9,6 +9,7 @@ import secrets
 import time
 from dataclasses import dataclass, field
 from functools import wraps
+from urllib.parse import quote
 
 from authlib.integrations.flask_oauth2 import ResourceProtector
 from authlib.oauth2 import OAuth2Error
@@ -96,7 +97,12 @@ def create_hub_app(cfg: HubConfig) -> Flask:
     # -- helpers -------------------------------------------------------------------------
 
     def avatar_url(name: str, override: str | None) -> str:
+        """What the API and userinfo say (seeded overrides included, hostile ones too)."""
         return override or f"{hub}/avatars/{name}.svg"
+
+    def page_avatar(name: str, override: str | None) -> str:
+        """What devhub's own pages show: a seeded override only when it is https."""
+        return override if override and override.startswith("https://") else f"/avatars/{quote(name, safe='')}.svg"
 
     def current_user() -> User | None:
         if session.get("epoch") != store.login_epoch:
@@ -271,7 +277,7 @@ def create_hub_app(cfg: HubConfig) -> Flask:
         client: App = grant.client.app
         if user is None:
             return render_template("signin.html", client=client, users=list(world.users.values()),
-                                   next=request.full_path, csrf=csrf_token(), avatar_url=avatar_url)
+                                   next=request.full_path, csrf=csrf_token(), avatar_url=page_avatar)
         member_of = [o.name for o in world.orgs_of(user.username)]
         if client.authorized_orgs and not set(client.authorized_orgs) & set(member_of):
             return error_page(403, "Access restricted",
@@ -294,7 +300,7 @@ def create_hub_app(cfg: HubConfig) -> Flask:
             orgs = [(o, o.name in checked) for o in world.orgs_of(user.username)]
             return render_template(
                 "consent.html", client=client, user=user, csrf=csrf_token(), orgs=orgs,
-                scopes=[(s, SCOPE_WORDS.get(s, s)) for s in requested], avatar_url=avatar_url,
+                scopes=[(s, SCOPE_WORDS.get(s, s)) for s in requested], avatar_url=page_avatar,
                 org_scopes=bool({"read-repos", "write-repos", "manage-repos", "read-billing"} & set(requested)),
             )
 
@@ -401,7 +407,7 @@ def create_hub_app(cfg: HubConfig) -> Flask:
     def home():
         return render_template("home.html", users=list(world.users.values()), orgs=list(world.orgs.values()),
                                user=current_user(), space_url=cfg.space_url, space_id=cfg.space_id,
-                               avatar_url=avatar_url, csrf=csrf_token())
+                               avatar_url=page_avatar, csrf=csrf_token())
 
     @app.get("/favicon.ico")
     def favicon():
@@ -413,7 +419,7 @@ def create_hub_app(cfg: HubConfig) -> Flask:
             return error_page(404, "Repository not found",
                               f"{repo_id} does not exist here or is private (devhub has no logged-in repo pages).")
         space_url = cfg.space_url if kind == "space" and repo_id == cfg.space_id else None
-        return render_template("repo.html", repo=repo, kind=kind, space_url=space_url, avatar_url=avatar_url)
+        return render_template("repo.html", repo=repo, kind=kind, space_url=space_url, avatar_url=page_avatar)
 
     @app.get("/datasets/<owner>/<name>")
     def dataset_page(owner, name):
@@ -423,7 +429,7 @@ def create_hub_app(cfg: HubConfig) -> Flask:
     def space_page(owner, name):
         if cfg.space_id == f"{owner}/{name}":
             return render_template("repo.html", repo=None, kind="space", space_id=cfg.space_id,
-                                   space_url=cfg.space_url, avatar_url=avatar_url)
+                                   space_url=cfg.space_url, avatar_url=page_avatar)
         return repo_page("space", f"{owner}/{name}")
 
     @app.get("/<owner>/<name>")
@@ -437,7 +443,7 @@ def create_hub_app(cfg: HubConfig) -> Flask:
             return error_page(404, "Not found", f"There is no user or organization called {name} here.")
         repos = [r for r in world.repos if r.author == name and not r.private]
         return render_template("profile.html", who=who, is_org=name in world.orgs, repos=repos[:60],
-                               total=len(repos), avatar_url=avatar_url)
+                               total=len(repos), avatar_url=page_avatar)
 
     # -- test control (only with --test-control, only from loopback) --------------------------
 
@@ -508,10 +514,15 @@ def register_control(app: Flask, cfg: HubConfig) -> None:
                 if value is not None and not (isinstance(value, int) and value > 0):
                     return make_response(jsonify({"error": f"{name} must be a positive integer or null"}), 400)
                 setattr(s, name, value if value is not None else (300 if name == "code_lifetime" else None))
+        if "drop_scopes" in data:
+            drop = data["drop_scopes"] or []
+            if not isinstance(drop, list) or not all(isinstance(x, str) for x in drop) or "openid" in drop:
+                return make_response(jsonify({"error": "drop_scopes is a list of scopes other than openid"}), 400)
+            s.drop_scopes = drop
         if "allow_framing" in data:
             cfg.allow_framing = bool(data["allow_framing"])
         return jsonify({"expires_in": s.expires_in, "code_lifetime": s.code_lifetime,
-                        "allow_framing": cfg.allow_framing})
+                        "drop_scopes": s.drop_scopes, "allow_framing": cfg.allow_framing})
 
     @app.post("/_devhub/revoke")
     def revoke():

@@ -12,7 +12,7 @@ import hmac
 import secrets
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
@@ -176,6 +176,7 @@ class Grant:
 class Settings:
     expires_in: int | None = None  # overrides every app's token lifetime (tests)
     code_lifetime: int = 300
+    drop_scopes: list[str] = field(default_factory=list)  # granted less than asked (tests)
 
 
 class Store:
@@ -298,16 +299,17 @@ def make_server(world: World, store: Store, keys: KeyRing, issuer: str, app_for)
 
         def save_authorization_code(self, code, request):
             data = request.payload.data
+            granted = " ".join(s for s in scope_list(request.scope) if s not in store.settings.drop_scopes)
             store.codes[code] = AuthCode(
                 code=code, client_id=request.client.get_client_id(),
                 redirect_uri=request.payload.redirect_uri or request.client.get_default_redirect_uri(),
-                scope=request.scope, username=request.user.username,
+                scope=granted, username=request.user.username,
                 orgs=tuple(getattr(request, "granted_orgs", ())), nonce=data.get("nonce"),
                 code_challenge=data.get("code_challenge"), code_challenge_method=data.get("code_challenge_method"),
                 auth_time=int(time.time()), created_at=time.time(),
             )
             store.log("authorize", client_id=request.client.get_client_id(), user=request.user.username,
-                      scope=request.scope, pkce=data.get("code_challenge_method"), nonce=bool(data.get("nonce")),
+                      scope=granted, pkce=data.get("code_challenge_method"), nonce=bool(data.get("nonce")),
                       orgs=list(getattr(request, "granted_orgs", ())))
 
         def query_authorization_code(self, code, client):

@@ -170,10 +170,18 @@ def _generated(spec: dict) -> list[Repo]:
     return out
 
 
+class _SeedLoader(yaml.SafeLoader):
+    """YAML plus two tags for hostile test data: ``!repeat [text, times]`` and ``!join [a, b, …]``."""
+
+
+_SeedLoader.add_constructor("!repeat", lambda loader, node: (lambda t, n: str(t) * int(n))(*loader.construct_sequence(node)))
+_SeedLoader.add_constructor("!join", lambda loader, node: "".join(str(x) for x in loader.construct_sequence(node, deep=True)))
+
+
 def load_world(path: Path | None = None) -> World:
     path = Path(path or DEFAULT_SEED)
     try:
-        data = yaml.safe_load(path.read_text()) or {}
+        data = yaml.load(path.read_text(), Loader=_SeedLoader) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise SeedError(f"cannot read seed {path}: {exc}") from exc
     users = {}

@@ -13,7 +13,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from .hub import HubConfig, create_hub_app
 from .seed import SeedError, World, load_world, space_app
-from .space_host import create_space_app
+from .space_host import content_security_policy, create_space_app
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SPACE_ID = "hfsignin/sign-in-with-hf"
@@ -89,7 +89,7 @@ class DevHub:
             "SPACE_ID": o.space_id,
         }
         self.variables = variables
-        space_srv.app = create_space_app(o.site, variables)
+        space_srv.app = create_space_app(o.site, variables, csp=content_security_policy(variables, self.hub_url))
         for srv in (hub_srv, space_srv):
             t = threading.Thread(target=srv.serve_forever, daemon=True, name=f"devhub-{srv.socket.getsockname()[1]}")
             t.start()

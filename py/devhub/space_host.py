@@ -3,6 +3,7 @@ does, injecting ``window.huggingface.variables`` into index.html's <head>."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from pathlib import Path
@@ -33,6 +34,26 @@ def injection(variables: dict) -> str:
     # JSON inside <script>: escape "<" so no value can close the element.
     data = json.dumps({"variables": variables}).replace("<", "\\u003c")
     return f"<script>window.huggingface = {data};</script>"
+
+
+def content_security_policy(variables: dict, hub_url: str) -> str:
+    """The header a Space host can send: like the page's own meta policy, narrowed to
+    this hub, plus the hash of the injected variables script (the one inline script)."""
+    inline = injection(variables).removeprefix("<script>").removesuffix("</script>")
+    digest = base64.b64encode(hashlib.sha256(inline.encode()).digest()).decode()
+    return "; ".join([
+        "default-src 'none'",
+        f"script-src 'self' 'wasm-unsafe-eval' 'unsafe-eval' 'sha256-{digest}'",
+        "style-src 'self'",
+        f"img-src 'self' https: {hub_url}",
+        f"connect-src 'self' {hub_url}",
+        "font-src 'self'",
+        "manifest-src 'self'",
+        "base-uri 'none'",
+        "form-action 'none'",
+        "object-src 'none'",
+        f"frame-ancestors 'self' {hub_url}",
+    ])
 
 
 def inject(html: str, variables: dict) -> str:

@@ -27,7 +27,7 @@ from .pkce import generate_verifier, random_token, s256_challenge
 from .session import Session, SessionStore
 from .token import authorization_code_form, parse_token_response, refresh_form
 from .transaction import Transaction, TransactionStore
-from .urls import origin, page_url, safe_return_path
+from .urls import page_url, safe_return_path
 
 CACHE_PREFIX = "hfsignin:cache:"
 CACHE_TTL = 3600

@@ -99,7 +99,7 @@ def test_a_space_app_exchange_without_secret_needs_the_verifier(agent, http, att
     assert r.status_code == 400 and r.json()["error"] == "invalid_request"
 
 
-def test_wrong_or_missing_verifier_is_invalid_grant(agent, http, attempt):
+def test_case_14_wrong_or_missing_verifier_is_invalid_grant(agent, http, attempt):
     a = attempt()
     code = code_for(agent, a)
     r = http.post("/oauth/token", data=a.token_form(code, code_verifier="x" * 43))
@@ -117,7 +117,7 @@ def test_code_is_bound_to_its_redirect_uri(agent, http, attempt, hub):
     assert r.json()["error"] == "invalid_grant"
 
 
-def test_a_reused_code_is_refused_and_revokes_its_tokens(agent, http, attempt, hub):
+def test_case_13_a_reused_code_is_refused_and_revokes_its_tokens(agent, http, attempt, hub):
     a = attempt()
     code = code_for(agent, a)
     first = http.post("/oauth/token", data=a.token_form(code)).json()

@@ -32,13 +32,13 @@ def test_iss_is_kept():
     f"error=%22quoted%22&state={STATE}",      # outside RFC 6749's alphabet
     f"code=a&state={STATE}&iss=a&iss=b",
 ])
-def test_malformed_callbacks_are_rejected(query):
+def test_cases_06_11_malformed_callbacks_are_rejected(query):
     with pytest.raises(SignInError) as e:
         parse_callback(f"{BASE}?{query}")
     assert e.value.code == "invalid_callback"
 
 
-def test_response_parameters_in_the_fragment_are_rejected():
+def test_case_06_response_parameters_in_the_fragment_are_rejected():
     with pytest.raises(SignInError) as e:
         parse_callback(f"{BASE}#code=a&state={STATE}")
     assert e.value.code == "invalid_callback"

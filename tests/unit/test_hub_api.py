@@ -41,7 +41,7 @@ def collect(pager):
     return asyncio.run(run())
 
 
-def test_follows_link_next_across_pages_with_the_token_in_the_header():
+def test_case_31_follows_link_next_across_pages_with_the_token_in_the_header():
     t = FakeTransport([page([{"id": "a/1"}], f"{HUB}/api/models?cursor=2"), page([{"id": "a/2"}], f"{HUB}/api/models?cursor=3"),
                        page([{"id": "a/3", "private": True}])])
     api = HubApi(t, HUB, session)
@@ -69,7 +69,7 @@ def test_page_cap():
 
 @pytest.mark.parametrize("status,code", [(401, "session_expired"), (403, "insufficient_scope"),
                                          (429, "rate_limited"), (500, "api_error"), (404, "api_error")])
-def test_status_codes(status, code):
+def test_cases_28_29_status_codes(status, code):
     ended = []
     api = HubApi(FakeTransport([page({"error": "x"}, status=status)]), HUB, session, on_unauthorized=lambda: ended.append(1))
     with pytest.raises(SignInError) as e:

@@ -43,7 +43,7 @@ def test_repo_parsing():
     ("x" * 200, "x" * 79 + "…"),
     (None, ""), (42, ""),
 ])
-def test_display_text(raw, shown):
+def test_case_30_display_text(raw, shown):
     assert display_text(raw) == shown
 
 

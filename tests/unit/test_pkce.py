@@ -5,11 +5,11 @@ import pytest
 from hfsignin.pkce import generate_verifier, is_valid_verifier, random_token, s256_challenge
 
 
-def test_rfc7636_appendix_b_vector():
+def test_case_01_rfc7636_appendix_b_vector():
     assert s256_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk") == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
 
 
-def test_verifier_shape_and_entropy():
+def test_case_01_verifier_shape_and_entropy():
     verifiers = {generate_verifier() for _ in range(200)}
     assert len(verifiers) == 200
     for v in verifiers:

@@ -33,7 +33,7 @@ def test_tokens_never_appear_in_repr():
 
 @pytest.mark.parametrize("over", [{"token_type": "BEARER"}, {"token_type": "Bearer"}, {"expires_in": "3600"},
                                   {"expires_in": None}, {"scope": None}, {"refresh_token": None}])
-def test_tolerated(over):
+def test_case_19_tolerated(over):
     body = {k: v for k, v in {**GOOD, **over}.items() if v is not None}
     t = parse(body)
     if "expires_in" in over and over["expires_in"] is None:
@@ -56,7 +56,7 @@ def test_tolerated(over):
     ({"id_token": 3}, "id_token"),
     ({"refresh_token": ""}, "refresh_token"),
 ])
-def test_rejected_shapes(over, why):
+def test_case_19_rejected_shapes(over, why):
     body = {k: v for k, v in {**GOOD, **over}.items() if v is not None}
     with pytest.raises(SignInError) as e:
         parse(body)
@@ -68,13 +68,13 @@ def test_rejected_shapes(over, why):
     (b"\xff\xfe", "application/json"), ('{"access_token": "a", "access_token": "b"}', "application/json"),
     ('{"access_token": NaN}', "application/json"),
 ])
-def test_not_a_json_object(body, ctype):
+def test_case_18_not_a_json_object(body, ctype):
     with pytest.raises(SignInError) as e:
         parse(body, ctype=ctype)
     assert e.value.code == "invalid_token_response"
 
 
-def test_provider_errors_become_token_request_failed_without_echoing_the_body():
+def test_case_15_provider_errors_become_token_request_failed_without_echoing_the_body():
     with pytest.raises(SignInError) as e:
         parse({"error": "invalid_grant", "error_description": "code <b>used</b>"}, status=400)
     assert e.value.code == "token_request_failed" and e.value.status == 400
@@ -82,7 +82,7 @@ def test_provider_errors_become_token_request_failed_without_echoing_the_body():
     assert "<b>" in e.value.detail and "<b>" not in e.value.message
 
 
-def test_server_errors_with_html_and_retry_after():
+def test_case_16_server_errors_with_html_and_retry_after():
     with pytest.raises(SignInError) as e:
         parse("<html>boom</html>", status=500, ctype="text/html")
     assert e.value.code == "token_request_failed" and "HTTP 500" in e.value.message and "boom" not in str(e.value)

@@ -22,7 +22,7 @@ def make(clock, **over):
     return Transaction(**fields)
 
 
-def test_save_then_take_is_single_use():
+def test_case_12_save_then_take_is_single_use():
     clock, storage = Clock(), MemoryStorage()
     store = TransactionStore(storage, clock)
     tx = make(clock, return_to="/x", org_ids=("abc",), prompt="consent")
@@ -35,7 +35,7 @@ def test_save_then_take_is_single_use():
     assert e.value.code == "transaction_missing"
 
 
-def test_two_attempts_do_not_clobber_each_other():
+def test_case_33_two_attempts_do_not_clobber_each_other():
     clock = Clock()
     store = TransactionStore(MemoryStorage(), clock)
     a, b = make(clock), make(clock)
@@ -45,7 +45,7 @@ def test_two_attempts_do_not_clobber_each_other():
     assert store.take(a.state) == a
 
 
-def test_unknown_state_with_a_pending_sign_in_is_a_mismatch():
+def test_case_04_unknown_state_with_a_pending_sign_in_is_a_mismatch():
     clock = Clock()
     store = TransactionStore(MemoryStorage(), clock)
     tx = make(clock)
@@ -57,7 +57,7 @@ def test_unknown_state_with_a_pending_sign_in_is_a_mismatch():
     assert store.take(tx.state) == tx  # the real one is still there
 
 
-def test_no_pending_sign_in_is_transaction_missing():
+def test_case_05_no_pending_sign_in_is_transaction_missing():
     store = TransactionStore(MemoryStorage(), Clock())
     with pytest.raises(SignInError) as e:
         store.take(random_token())

@@ -18,7 +18,7 @@ def test_safe_links(url):
     "//evil.example/x", "vbscript:x", "https://x.example/\na", "", None, 42, "https://" + "a" * 3000,
     "https://[bad/",
 ])
-def test_unsafe_links(url):
+def test_case_30_unsafe_links(url):
     assert safe_link(url, HUB) is None
 
 
