@@ -4,6 +4,7 @@ any PyScript error box."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -112,9 +113,8 @@ class PageGuard:
         return found
 
 
-@pytest.fixture
-def context(browser, request):
-    ctx = browser.new_context(viewport={"width": 1200, "height": 900})
+def _guarded(ctx, request):
+    """Watch a context for the whole test; on teardown fail the test if the page misbehaved."""
     ctx.set_default_timeout(30_000)
     ctx.add_init_script(
         "window.__pyAllDone = false; addEventListener('py:all-done', () => { window.__pyAllDone = true; });"
@@ -131,6 +131,25 @@ def context(browser, request):
     ctx.close()
     if problems and not failed:
         pytest.fail("the page misbehaved:\n  " + "\n  ".join(problems))
+
+
+@pytest.fixture
+def context(browser, request):
+    """A fresh browser context. Like Playwright's default (and Safari, Brave, incognito),
+    it blocks third-party cookies and storage in cross-site frames."""
+    yield from _guarded(browser.new_context(viewport={"width": 1200, "height": 900}), request)
+
+
+@pytest.fixture
+def context_3p_allowed(playwright_instance, tmp_path, request):
+    """A Chromium profile that allows third-party cookies and storage (Chrome's usual default)."""
+    profile = tmp_path / "profile"
+    (profile / "Default").mkdir(parents=True)
+    (profile / "Default" / "Preferences").write_text(
+        json.dumps({"profile": {"cookie_controls_mode": 0, "block_third_party_cookies": False}}))
+    ctx = playwright_instance.chromium.launch_persistent_context(
+        str(profile), executable_path=find_chromium(), args=launch_args(), viewport={"width": 1200, "height": 900})
+    yield from _guarded(ctx, request)
 
 
 @pytest.fixture

@@ -418,8 +418,7 @@ def create_hub_app(cfg: HubConfig) -> Flask:
         if repo is None or repo.private:
             return error_page(404, "Repository not found",
                               f"{repo_id} does not exist here or is private (devhub has no logged-in repo pages).")
-        space_url = cfg.space_url if kind == "space" and repo_id == cfg.space_id else None
-        return render_template("repo.html", repo=repo, kind=kind, space_url=space_url, avatar_url=page_avatar)
+        return render_template("repo.html", repo=repo, kind=kind)
 
     @app.get("/datasets/<owner>/<name>")
     def dataset_page(owner, name):
@@ -428,8 +427,8 @@ def create_hub_app(cfg: HubConfig) -> Flask:
     @app.get("/spaces/<owner>/<name>")
     def space_page(owner, name):
         if cfg.space_id == f"{owner}/{name}":
-            return render_template("repo.html", repo=None, kind="space", space_id=cfg.space_id,
-                                   space_url=cfg.space_url, avatar_url=page_avatar)
+            return render_template("space.html", owner=owner, name=name, space_id=cfg.space_id,
+                                   space_url=cfg.space_url)
         return repo_page("space", f"{owner}/{name}")
 
     @app.get("/<owner>/<name>")

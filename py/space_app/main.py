@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from urllib.parse import quote
+import traceback
+from urllib.parse import parse_qs, quote, urlencode
 
 from pyscript import document
 
@@ -56,6 +57,7 @@ class App:
 
     async def start(self) -> None:
         auth = self.auth
+        wants_sign_in = self._take_sign_in_request()
         if auth.has_callback():
             set_auth_state("completing")
             set_text(q("#busy-text"), "Completing sign-in…")
@@ -73,8 +75,20 @@ class App:
                 return
         if session is not None:
             await self.show_signed_in(session)
+        elif wants_sign_in:
+            await self.sign_in()
         else:
             self.show_signed_out()
+
+    def _take_sign_in_request(self) -> bool:
+        """``?sign-in``: the embedded copy opened this tab to run the sign-in top-level."""
+        location = document.defaultView.location
+        params = parse_qs(location.search.lstrip("?"), keep_blank_values=True)
+        if "sign-in" not in params or self.framed:
+            return False
+        rest = urlencode([(k, v) for k, vs in params.items() if k != "sign-in" for v in vs])
+        document.defaultView.history.replaceState(None, "", location.pathname + (f"?{rest}" if rest else ""))
+        return True
 
     async def _after_failed_callback(self, exc: SignInError) -> None:
         try:
@@ -90,8 +104,14 @@ class App:
         if exc.code not in STALE_CALLBACK:
             self.banner(exc, retry=self.change_access)
 
+    @property
+    def framed(self) -> bool:
+        """Embedded in another page (boot.js turned sign-in into a new-tab link)."""
+        return document.documentElement.hasAttribute("data-embed")
+
     def _wire(self) -> None:
-        on(self.sign_in_button, "click", lambda evt: self.sign_in())
+        if not self.framed:
+            on(self.sign_in_button, "click", lambda evt: self.sign_in())
         on(q('[data-action="sign-out"]'), "click", lambda evt: self.sign_out())
         on(q('[data-action="grant-more"]'), "click", lambda evt: self.change_access())
         on(q('[data-action="grant-private"]'), "click", lambda evt: self.grant_private())
@@ -126,7 +146,7 @@ class App:
     def fail(self, exc: SignInError, retry=None) -> None:
         """A sign-in that cannot go on: the error state, the banner, the button back."""
         set_auth_state("error")
-        self.sign_in_button.disabled = self.auth is None
+        self.sign_in_button.disabled = self.auth is None and not self.framed
         self.banner(exc, retry)
 
     async def run_retry(self) -> None:
@@ -137,7 +157,10 @@ class App:
 
     def fault(self, exc: Exception) -> None:
         """An unexpected exception: say so plainly, keep the details out of the page."""
-        console_warn(f"hfsignin app: unexpected {type(exc).__name__}")
+        # Where, never what: an exception's text could carry data, its location cannot.
+        where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+        at = f" at {where.filename.rsplit('/', 1)[-1]}:{where.lineno} in {where.name}" if where else ""
+        console_warn(f"hfsignin app: unexpected {type(exc).__name__}{at}")
         if isinstance(exc, SignInError):
             self.banner(exc, retry=None)
             return
@@ -152,6 +175,8 @@ class App:
 
     def show_signed_out(self) -> None:
         set_auth_state("signed-out")
+        if self.framed:
+            return  # sign-in happens in a new tab: nothing to prepare here
         self.sign_in_button.disabled = False
         spawn(self._prefetch())
 

@@ -39,7 +39,7 @@ def test_index_html_loads_nothing_from_another_site():
     html = (ROOT / "index.html").read_text()
     for attr in re.findall(r'(?:src|href)="([^"]*)"', html):
         assert attr.startswith(("./", "#")), attr
-    core = re.search(r'<script type="module" src="\./static_site/vendor/(pyscript-[\d.]+/core\.js)"', html)
+    core = re.search(r'<link rel="modulepreload" href="\./static_site/vendor/(pyscript-[\d.]+/core\.js)" data-pyscript>', html)
     manifest = (ROOT / "static_site" / "vendor.sha256").read_text()
     assert core and core.group(1) in manifest
     assert '<meta name="referrer" content="no-referrer">' in html
