@@ -7,8 +7,13 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 DEMO_ARGS ?=
+# make demo HUB=https://huggingface.co CLIENT_ID=…   (a developer OAuth app; see README)
+HUB ?=
+CLIENT_ID ?=
+# make deploy SPACE=owner/name
+SPACE ?=
 
-.PHONY: setup demo test vendor clean
+.PHONY: setup demo test build deploy vendor clean
 .DEFAULT_GOAL := demo
 
 setup: $(VENV)/.installed node_modules/.installed
@@ -27,7 +32,13 @@ node_modules/.installed: package.json package-lock.json
 vendor: setup
 
 demo: setup
-	$(PY) -m devhub $(DEMO_ARGS)
+	$(PY) -m devhub $(if $(HUB),--provider "$(HUB)" --client-id "$(CLIENT_ID)") $(DEMO_ARGS)
+
+build: setup
+	$(PY) scripts/build.py
+
+deploy: build
+	$(PY) scripts/deploy.py "$(SPACE)"
 
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -28,11 +28,17 @@ def parse_args(argv=None) -> Options:
     p.add_argument("--auto-login", metavar="USER", help="approve every authorization as USER, with all their orgs")
     p.add_argument("--test-control", action="store_true", help="enable /_devhub/* (faults, events, reset; loopback only)")
     p.add_argument("--allow-framing", action="store_true", help="let the sign-in and consent pages be framed")
+    p.add_argument("--space-url", metavar="URL", help="the Space is served elsewhere (e.g. dist/ on another static "
+                   "server): run only the hub and accept redirects to URL")
+    p.add_argument("--provider", metavar="URL", help="a real OpenID provider (e.g. https://huggingface.co): run only "
+                   "the Space host, on http://localhost:SPACE_PORT, against it (needs --client-id)")
+    p.add_argument("--client-id", metavar="ID", help="the developer OAuth app's client id at --provider")
     p.add_argument("--verbose", action="store_true", help="log every request")
     a = p.parse_args(argv)
-    return Options(verbose=a.verbose, host=a.host, hub_port=a.hub_port, space_port=a.space_port, site=a.site, seed=a.seed,
+    return Options(host=a.host, hub_port=a.hub_port, space_port=a.space_port, site=a.site, seed=a.seed,
                    readme=a.readme, space_id=a.space_id, auto_login=a.auto_login, test_control=a.test_control,
-                   allow_framing=a.allow_framing)
+                   allow_framing=a.allow_framing, space_url=a.space_url, provider=a.provider,
+                   client_id=a.client_id, verbose=a.verbose)
 
 
 def main(argv=None) -> int:
@@ -46,18 +52,27 @@ def main(argv=None) -> int:
         print(f"devhub: cannot listen ({exc.strerror}). Is another devhub running? "
               f"Pick other ports with --hub-port/--space-port.", file=sys.stderr)
         return 2
-    app = hub.space_app
-    users = ", ".join(hub.world.users)
-    print(
-        "devhub: a local stand-in for huggingface.co (development and testing only)\n"
-        f"  Space:  {hub.space_url}/   <- open this in your browser\n"
-        f"  Hub:    {hub.hub_url}/   (sign-in, consent, OAuth, API)\n"
-        f"  App:    {app.name} (client_id {app.client_id}), scopes: {' '.join(app.scopes)}\n"
-        f"  Users:  {users}" + (f"  (auto-login as {options.auto_login})" if options.auto_login else "") + "\n"
-        + ("  Test control: enabled at /_devhub/ (loopback only)\n" if options.test_control else "")
-        + "Press Ctrl+C to stop.",
-        flush=True,
-    )
+    if options.provider:
+        print(
+            f"devhub: serving the Space against {hub.hub_url} (a real provider: real accounts)\n"
+            f"  Space:  {hub.space_url}/   <- open this; your OAuth app must allow the redirect {hub.space_url}/\n"
+            f"  App:    client_id {options.client_id}, scopes: {hub.variables['OAUTH_SCOPES']}\n"
+            "Press Ctrl+C to stop.",
+            flush=True,
+        )
+    else:
+        app = hub.space_app
+        users = ", ".join(hub.world.users)
+        print(
+            "devhub: a local stand-in for huggingface.co (development and testing only)\n"
+            f"  Space:  {hub.space_url}/   <- open this in your browser\n"
+            f"  Hub:    {hub.hub_url}/   (sign-in, consent, OAuth, API; Space page: {hub.hub_url}/spaces/{options.space_id})\n"
+            f"  App:    {app.name} (client_id {app.client_id}), scopes: {' '.join(app.scopes)}\n"
+            f"  Users:  {users}" + (f"  (auto-login as {options.auto_login})" if options.auto_login else "") + "\n"
+            + ("  Test control: enabled at /_devhub/ (loopback only)\n" if options.test_control else "")
+            + "Press Ctrl+C to stop.",
+            flush=True,
+        )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:

@@ -224,13 +224,22 @@ def load_world(path: Path | None = None) -> World:
     return World(users=users, orgs=orgs, repos=repos, apps=apps)
 
 
+def card_scopes(card: dict) -> list[str]:
+    """The scopes of a Space's OAuth app: ``openid profile`` plus the card's ``hf_oauth_scopes``."""
+    scopes = ["openid", "profile"]
+    extra = card.get("hf_oauth_scopes") or []
+    if not isinstance(extra, list) or not all(isinstance(s, str) for s in extra):
+        raise SeedError("hf_oauth_scopes must be a list of scope names")
+    for s in extra:
+        if s not in scopes:
+            scopes.append(s)
+    return scopes
+
+
 def space_app(space_id: str, space_origin: str, card: dict) -> App:
     """The OAuth app Hugging Face creates for a Space with ``hf_oauth: true``,
     configured from its README card (scopes, expiration, authorized orgs)."""
-    scopes = ["openid", "profile"]
-    for s in card.get("hf_oauth_scopes") or []:
-        if s not in scopes:
-            scopes.append(s)
+    scopes = card_scopes(card)
     orgs = card.get("hf_oauth_authorized_org") or []
     if isinstance(orgs, str):
         orgs = [orgs]

@@ -12,7 +12,7 @@ import yaml
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from .hub import HubConfig, create_hub_app
-from .seed import SeedError, World, load_world, space_app
+from .seed import SeedError, World, card_scopes, load_world, space_app
 from .space_host import content_security_policy, create_space_app
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,12 +50,21 @@ class Options:
     test_control: bool = False
     allow_framing: bool = False
     verbose: bool = False
+    space_url: str | None = None  # the Space is served elsewhere (e.g. a built folder): no Space host
+    provider: str | None = None  # a real OpenID provider (https://huggingface.co): no hub
+    client_id: str | None = None  # the developer OAuth app's id at that provider
 
 
 class DevHub:
     """Both origins. ``start()`` binds (port 0 = any free port) and serves in threads."""
 
     def __init__(self, options: Options) -> None:
+        if bool(options.provider) != bool(options.client_id):
+            raise SeedError("--provider and --client-id go together")
+        if options.provider and options.space_url:
+            raise SeedError("--provider serves the Space here; --space-url serves only the hub: pick one")
+        if options.provider and not options.provider.startswith(("https://", "http://localhost:", "http://127.0.0.1:")):
+            raise SeedError("--provider must be an https:// URL (or a loopback http:// one)")
         self.options = options
         self.world: World = load_world(options.seed)
         if options.auto_login and options.auto_login not in self.world.users:
@@ -65,32 +74,47 @@ class DevHub:
         self._threads: list[threading.Thread] = []
 
     def start(self) -> DevHub:
+        """Bind (port 0 = any free port) and serve in threads. Three shapes:
+        hub + Space host (default); hub only, for a Space served elsewhere (``space_url``);
+        Space host only, against a real provider (``provider`` + ``client_id``)."""
         o = self.options
         if not o.verbose:
             logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        # Bind first: with port 0 the URLs are only known afterwards.
-        hub_srv = _serve(o.host, o.hub_port)
-        space_srv = _serve(o.host, o.space_port)
-        # Two different sites, as in production: the hub is "localhost", the Space "127.0.0.1".
-        self.hub_url = f"http://localhost:{hub_srv.socket.getsockname()[1]}"
-        self.space_url = f"http://127.0.0.1:{space_srv.socket.getsockname()[1]}"
-        self.space_app = space_app(o.space_id, self.space_url, self.card)
-        apps = dict(self.world.apps)
-        apps[self.space_app.client_id] = self.space_app
-        self.hub = HubConfig(hub_url=self.hub_url, world=self.world, apps=apps, auto_login=o.auto_login,
-                             test_control=o.test_control, allow_framing=o.allow_framing,
-                             space_url=self.space_url, space_id=o.space_id)
-        hub_srv.app = create_hub_app(self.hub)
-        variables = {
-            "OAUTH_CLIENT_ID": self.space_app.client_id,
-            "OAUTH_SCOPES": " ".join(self.space_app.scopes),
+        hub_srv = None if o.provider else _serve(o.host, o.hub_port)
+        space_srv = None if o.space_url else _serve(o.host, o.space_port)
+        if space_srv is not None:
+            port = space_srv.socket.getsockname()[1]
+            # Two different sites, as in production: the hub is "localhost", the Space "127.0.0.1".
+            # Against a real provider the Space is "localhost", where developer apps may redirect.
+            self.space_url = f"http://{'localhost' if o.provider else '127.0.0.1'}:{port}"
+        else:
+            self.space_url = o.space_url.rstrip("/")
+        scopes = card_scopes(self.card)
+        if o.provider:
+            self.hub_url = o.provider.rstrip("/")
+            client_id = o.client_id
+        else:
+            self.hub_url = f"http://localhost:{hub_srv.socket.getsockname()[1]}"
+            self.space_app = space_app(o.space_id, self.space_url, self.card)
+            apps = {**self.world.apps, self.space_app.client_id: self.space_app}
+            self.hub = HubConfig(hub_url=self.hub_url, world=self.world, apps=apps, auto_login=o.auto_login,
+                                 test_control=o.test_control, allow_framing=o.allow_framing,
+                                 space_url=self.space_url, space_id=o.space_id)
+            hub_srv.app = create_hub_app(self.hub)
+            client_id = self.space_app.client_id
+        self.variables = {
+            "OAUTH_CLIENT_ID": client_id,
+            "OAUTH_SCOPES": " ".join(scopes),
             "OPENID_PROVIDER_URL": self.hub_url,
             "SPACE_HOST": self.space_url.split("://", 1)[1],
             "SPACE_ID": o.space_id,
         }
-        self.variables = variables
-        space_srv.app = create_space_app(o.site, variables, csp=content_security_policy(variables, self.hub_url))
+        if space_srv is not None:
+            space_srv.app = create_space_app(o.site, self.variables,
+                                             csp=content_security_policy(self.variables, self.hub_url))
         for srv in (hub_srv, space_srv):
+            if srv is None:
+                continue
             t = threading.Thread(target=srv.serve_forever, daemon=True, name=f"devhub-{srv.socket.getsockname()[1]}")
             t.start()
             self._servers.append(srv)

@@ -1,0 +1,54 @@
+"""The built folder works from a plain static file server (Python's http.server),
+with nothing of devhub's Space host: proof that the build needs no dev tooling."""
+
+import functools
+import shutil
+import subprocess
+import sys
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from devhub import DevHub, Options
+from devhub.space_host import inject
+from harness import HubControl, shot, sign_in, wait_booted
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def static_space(tmp_path_factory):
+    built = subprocess.run([sys.executable, str(ROOT / "scripts" / "build.py")], capture_output=True, text=True)
+    assert built.returncode == 0, built.stderr
+    site = tmp_path_factory.mktemp("static") / "site"
+    shutil.copytree(ROOT / "dist", site)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    hub = DevHub(Options(hub_port=0, space_url=url, readme=site / "README.md", test_control=True)).start()
+    # What Hugging Face's static hosting does to index.html, done once, ahead of time.
+    index = site / "index.html"
+    index.write_text(inject(index.read_text(), hub.variables))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield hub
+    server.shutdown()
+    hub.stop()
+
+
+def test_the_built_folder_signs_in_from_a_plain_static_server(static_space, context):
+    hub = HubControl(static_space)
+    page = context.new_page()
+    page.goto(hub.space_url + "/")
+    assert wait_booted(page) == "signed-out"
+    assert sign_in(page, user="alice", orgs=["tea-party-ai"], private=True) == "signed-in"
+    page.wait_for_selector('[data-repo="alice/drink-me-lora"]')
+    expect(page.locator('[data-org="tea-party-ai"]')).to_be_visible()
+    shot(page, "16-built-folder-signed-in")
+    hub.close()
