@@ -49,6 +49,7 @@ def content_security_policy(variables: dict, hub_url: str) -> str:
         f"connect-src 'self' {hub_url}",
         "font-src 'self'",
         "manifest-src 'self'",
+        "worker-src 'self'",
         "base-uri 'none'",
         "form-action 'none'",
         "object-src 'none'",
@@ -90,7 +91,7 @@ def create_space_app(site: Path, variables: dict, csp: str | None = None) -> Fla
             resp.mimetype = "text/html"
             resp.set_etag(etag)
             resp.headers["Cache-Control"] = "no-cache"
-            if csp:
+            if csp and path == "index.html":  # the Space's app_file; other pages are not the app
                 resp.headers["Content-Security-Policy"] = csp
             return resp.make_conditional(request)
         resp: Response = send_file(full, mimetype=MIME.get(suffix), conditional=True, etag=True)

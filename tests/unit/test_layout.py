@@ -27,8 +27,11 @@ def test_every_browser_module_is_shipped_and_nothing_else():
 
 def test_interpreter_and_wheels_are_vendored_paths_in_the_manifest():
     manifest = {line.split()[1] for line in (ROOT / "static_site" / "vendor.sha256").read_text().splitlines()}
-    interpreter = config()["interpreter"].removeprefix("./static_site/vendor/")
-    assert interpreter in manifest
+    loader = ROOT / config()["interpreter"]
+    assert loader.is_file()
+    for js in (loader, ROOT / "static_site" / "snapshot-worker.mjs"):
+        [imported] = re.findall(r'from "\./vendor/([^"]+)"', js.read_text())
+        assert imported in manifest and imported.startswith("pyodide-314.0.7/")
     for src in mapped_sources():
         if src.startswith("static_site/vendor/"):
             assert src.removeprefix("static_site/vendor/") in manifest
@@ -58,5 +61,5 @@ def test_pins_agree():
 
     pins = json.loads((ROOT / "package.json").read_text())["dependencies"]
     assert pins == {"@pyscript/core": "0.7.31", "pyodide": "314.0.7"}
-    text = (ROOT / "pyscript.toml").read_text() + (ROOT / "index.html").read_text()
-    assert "pyodide-314.0.7" in text and "pyscript-0.7.31" in text
+    assert "pyscript-0.7.31/" in (ROOT / "index.html").read_text()
+    assert "pyodide-314.0.7/" in (ROOT / "static_site" / "pyodide-loader.mjs").read_text()
