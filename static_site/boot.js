@@ -74,31 +74,6 @@
     document.head.appendChild(script);
   }
 
-  if (framed) {
-    root.dataset.embed = "framed";
-    if (storage) newTabSignIn("Hugging Face's sign-in page cannot be shown inside this frame, so sign-in happens in a tab of its own.");
-  }
-  if (!storage) {
-    blocked();
-    return;
-  }
-  // PyScript opens IndexedDB at boot and never starts without it: check first.
-  var settled = false;
-  function settle(ok) {
-    if (settled) return;
-    settled = true;
-    if (ok) startPython(); else blocked();
-  }
-  try {
-    var probe = indexedDB.open("hfsignin-probe");
-    probe.onsuccess = function () { probe.result.close(); settle(true); };
-    probe.onerror = function (event) { event.preventDefault(); settle(false); };
-    probe.onblocked = function () { settle(false); };
-    setTimeout(function () { settle(false); }, 5000);
-  } catch (e) {
-    settle(false);
-  }
-
   var steps = ["Loading Pyodide", "Loading Storage", "Loaded Storage", "Loading interpreter",
                "Loaded interpreter", "Loading files", "Loaded files", "Loaded Pyodide"];
   var words = {
@@ -116,4 +91,34 @@
     if (at >= 0) bar.value = (at + 1) / (steps.length + 1);
     if (words[detail]) document.getElementById("boot-label").textContent = words[detail];
   });
+
+  if (framed) {
+    root.dataset.embed = "framed";
+    if (storage) newTabSignIn("Hugging Face's sign-in page cannot be shown inside this frame, so sign-in happens in a tab of its own.");
+  }
+  if (!storage) {
+    blocked();
+    return;
+  }
+  // PyScript opens IndexedDB at boot and never starts without it. Top-level with
+  // working sessionStorage, IndexedDB works too: start at once. In a frame, check first.
+  if (!framed) {
+    startPython();
+    return;
+  }
+  var settled = false;
+  function settle(ok) {
+    if (settled) return;
+    settled = true;
+    if (ok) startPython(); else blocked();
+  }
+  try {
+    var probe = indexedDB.open("hfsignin-probe");
+    probe.onsuccess = function () { probe.result.close(); settle(true); };
+    probe.onerror = function (event) { event.preventDefault(); settle(false); };
+    probe.onblocked = function () { settle(false); };
+    setTimeout(function () { settle(false); }, 5000);
+  } catch (e) {
+    settle(false);
+  }
 })();

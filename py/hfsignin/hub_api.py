@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from . import jsonutil
 from .errors import (
@@ -82,6 +82,14 @@ def parse_link_header(value: str | None) -> dict[str, str]:
     return links
 
 
+def with_limit(url: str, limit: int) -> str:
+    """``url`` with its ``limit`` query parameter set (1-1000), everything else kept."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "limit"]
+    query.append(("limit", str(max(1, min(int(limit), 1000)))))
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
 @dataclass(frozen=True)
 class Page:
     repos: tuple[Repo, ...]
@@ -102,9 +110,12 @@ class RepoPager:
     def has_more(self) -> bool:
         return self._next is not None
 
-    async def next_page(self) -> Page | None:
+    async def next_page(self, limit: int | None = None) -> Page | None:
+        """The next page (None when done); ``limit`` changes the page size from here on."""
         if self._next is None:
             return None
+        if limit is not None:
+            self._next = with_limit(self._next, limit)
         resp = await self.api.get(self._next)
         body = self.api.parse_json(resp)
         if not isinstance(body, list):

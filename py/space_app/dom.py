@@ -72,3 +72,8 @@ def on(el, event: str, handler) -> None:
 
 def console_warn(message: str) -> None:
     window.console.warn(message)
+
+
+def mark(name: str) -> None:
+    """A performance mark (hfsignin:ready, :profile, :repos…) for the benchmark and devtools."""
+    window.performance.mark(f"hfsignin:{name}")

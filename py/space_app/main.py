@@ -13,7 +13,7 @@ from pyscript import document
 from hfsignin import HFSignIn, SignInError, safe_link
 from hfsignin.session import REPO_READ_SCOPES
 
-from .dom import announce, clone, console_warn, on, on_fault, q, set_auth_state, set_text, show, spawn
+from .dom import announce, clone, console_warn, mark, on, on_fault, q, set_auth_state, set_text, show, spawn
 from .repos import TABS, RepoBoard
 from .text import countdown, display_text, error_title, scope_label
 
@@ -37,12 +37,6 @@ class App:
         document.documentElement.dataset.python = "ready"
         set_text(q("#runtime-status"), "Python ready")
         try:
-            import pyodide_http
-
-            pyodide_http.patch_all()  # urllib.request works from here on (see the urllib demo)
-        except Exception:  # noqa: BLE001 - the demo degrades, sign-in does not depend on it
-            console_warn("pyodide-http could not be loaded")
-        try:
             self.auth = HFSignIn()
         except SignInError as exc:
             self.fail(exc, retry=None)
@@ -57,6 +51,7 @@ class App:
 
     async def start(self) -> None:
         auth = self.auth
+        spawn(self._patch_urllib())
         wants_sign_in = self._take_sign_in_request()
         if auth.has_callback():
             set_auth_state("completing")
@@ -74,6 +69,7 @@ class App:
                 self.fail(exc, retry=self.start)
                 return
         if session is not None:
+            mark("session")
             await self.show_signed_in(session)
         elif wants_sign_in:
             await self.sign_in()
@@ -108,6 +104,17 @@ class App:
     def framed(self) -> bool:
         """Embedded in another page (boot.js turned sign-in into a new-tab link)."""
         return document.documentElement.hasAttribute("data-embed")
+
+    async def _patch_urllib(self) -> None:
+        """pyodide-http makes urllib.request work (the urllib demo). Done at boot, but after
+        the first render is under way: its imports are not on the sign-in's critical path."""
+        await asyncio.sleep(0)
+        try:
+            import pyodide_http
+
+            pyodide_http.patch_all()
+        except Exception:  # noqa: BLE001 - the demo degrades, sign-in does not depend on it
+            console_warn("pyodide-http could not be loaded")
 
     def _wire(self) -> None:
         if not self.framed:
@@ -178,6 +185,7 @@ class App:
         if self.framed:
             return  # sign-in happens in a new tab: nothing to prepare here
         self.sign_in_button.disabled = False
+        mark("ready")
         spawn(self._prefetch())
 
     async def _prefetch(self) -> None:
@@ -295,6 +303,7 @@ class App:
 
         self._private_notice(session)
         set_auth_state("signed-in")
+        mark("profile")
         announce(f"Signed in as {name}")
         q("#profile-name").focus()
         self._tick(session)
@@ -303,6 +312,7 @@ class App:
         self.board = RepoBoard(self, session)
         q("#sort").value = self.board.sort_key
         await self.board.load()
+        mark("repos")
 
     def _private_notice(self, session) -> None:
         notice = q("#private-notice")
@@ -384,6 +394,7 @@ class App:
 
 def start() -> None:
     """Entry point from index.html."""
+    mark("python")
     app = App()
     on_fault(app.fault)
     spawn(app.run())

@@ -108,7 +108,10 @@ def test_every_page_of_a_1200_model_listing_is_reachable(page, hub):
     more = group.locator("button.more")
     expect(group.locator("[data-repo]")).to_have_count(50)
     pages = 1
-    while more.is_visible():
+    while True:
+        expect(group).not_to_have_attribute("aria-busy", "true")
+        if not more.is_visible():
+            break
         more.click()
         pages += 1
         expect(group.locator("[data-repo]")).to_have_count(min(50 * pages, 1200))
@@ -116,6 +119,21 @@ def test_every_page_of_a_1200_model_listing_is_reachable(page, hub):
     assert len(ids) == len(set(ids)) == 1200
     assert pages == 24
     expect(page.locator("#tab-models .count")).to_have_text("1200")
+    expect(group.locator("button.load-all")).to_be_hidden()
+
+
+def test_load_all_fetches_the_rest_in_big_pages(page, hub):
+    open_space(page, hub)
+    sign_in(page, user="prolific")
+    group = page.locator('[data-repo-list="models"] [data-owner="prolific"]')
+    expect(group.locator("[data-repo]")).to_have_count(50)
+    group.locator("button.load-all").click()
+    expect(group.locator("[data-repo]")).to_have_count(1200, timeout=30_000)
+    ids = repo_ids(page, "models")
+    assert len(set(ids)) == 1200
+    limits = [e for e in page.evaluate("performance.getEntriesByType('resource').map(r => r.name)")
+              if "/api/models" in e and "author=prolific" in e]
+    assert len(limits) == 3 and "limit=1000" in limits[1] and "limit=1000" in limits[2]  # 50 + 1000 + 150
 
 
 def test_plain_urllib_works_with_the_token_through_pyodide_http(page, hub):
