@@ -13,7 +13,7 @@ CLIENT_ID ?=
 # make deploy SPACE=owner/name
 SPACE ?=
 
-.PHONY: setup demo test build deploy vendor clean
+.PHONY: setup demo test build deploy bench vendor clean
 .DEFAULT_GOAL := demo
 
 setup: $(VENV)/.installed node_modules/.installed
@@ -39,6 +39,9 @@ build: setup
 
 deploy: build
 	$(PY) scripts/deploy.py "$(SPACE)"
+
+bench: setup
+	$(PY) scripts/bench.py $(BENCH_ARGS)
 
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)

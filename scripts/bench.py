@@ -1,0 +1,321 @@
+"""make bench: whole-page timings of the Space, side by side with two baselines,
+measured in one run on this machine (headless Chromium, devhub on loopback).
+
+    python scripts/bench.py [--runs 5] [--json bench-results/bench.json]
+
+B0  bare Pyodide: loadPyodide() from the same vendored files (cold and warm)
+B1  the official JS client (@huggingface/hub) doing the same sign-in round trip
+S1  first paint: navigation → the sign-in button painted (cold and warm)
+S2  round trip: click Approve → profile and first repository page rendered (warm)
+S3  signed-in reload → profile rendered from the stored session
+S4  cold first visit: empty cache → Python ready, button enabled
+S5  big listing: 1,000 rows from data received to painted; longest task; DOM size
+S6  weight: bytes over the network cold and on a warm revisit; JS heap; wasm memory
+
+Every figure is taken in the page (performance marks the app places, navigation
+timing) or by Chromium (CDP); each scenario runs once to warm up, then --runs times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+import httpx  # noqa: E402
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from devhub import DevHub, Options  # noqa: E402
+from harness import find_chromium, launch_args  # noqa: E402
+
+TARGETS = {
+    "S1 cold": "≤ 150 ms", "S1 warm": "≤ 150 ms", "S2": "≤ 1000 ms, ≤ 0.35 × B0 warm", "S3": "≤ 1000 ms",
+    "S4": "≤ 1.15 × B0 cold", "S5 render": "≤ 150 ms", "S5 longest task": "≤ 100 ms",
+    "S6 warm revisit": "≤ 50 KB",
+}
+LONGTASKS = """
+window.__longtasks = [];
+new PerformanceObserver(list => window.__longtasks.push(...list.getEntries().map(e => [e.startTime, e.duration])))
+  .observe({type: 'longtask', buffered: true});
+"""
+
+
+def site_dir() -> Path:
+    """The repo's Space plus the bench pages and the JS peer's npm packages, as one folder."""
+    site = Path(tempfile.mkdtemp(prefix="hfsignin-bench-"))
+    for name in ("index.html", "pyscript.toml", "README.md", "py", "static_site", "bench"):
+        (site / name).symlink_to(ROOT / name)
+    (site / "hfjs").symlink_to(ROOT / "node_modules")
+    return site
+
+
+def mark(page, name: str, timeout: float = 60_000) -> float:
+    """The start time (ms since navigation) of performance mark ``name``, waiting for it."""
+    page.wait_for_function(f"performance.getEntriesByName({name!r}).length > 0", timeout=timeout)
+    return page.evaluate(f"performance.getEntriesByName({name!r})[0].startTime")
+
+
+def first_page(ctx):
+    """A persistent context opens with a blank page: use it."""
+    return ctx.pages[0] if ctx.pages else ctx.new_page()
+
+
+def fcp(page) -> float:
+    page.wait_for_function("performance.getEntriesByName('first-contentful-paint').length > 0")
+    return page.evaluate("performance.getEntriesByName('first-contentful-paint')[0].startTime")
+
+
+class Bench:
+    def __init__(self, playwright, hub: DevHub, runs: int) -> None:
+        self.playwright, self.hub, self.runs = playwright, hub, runs
+        self.executable = find_chromium()
+        self.space = hub.space_url
+        self.control = httpx.Client(base_url=hub.hub_url, timeout=30)
+        self.results: dict[str, list[float]] = {}
+
+    def record(self, name: str, value: float) -> None:
+        self.results.setdefault(name, []).append(value)
+
+    def context(self):
+        """A browser with a fresh on-disk profile, like a visitor's: an empty cache at first,
+        then a real disk cache (incognito-style contexts keep no large file, such as the wasm)."""
+        profile = tempfile.mkdtemp(prefix="hfsignin-bench-profile-")
+        ctx = self.playwright.chromium.launch_persistent_context(
+            profile, executable_path=self.executable, args=launch_args(), viewport={"width": 1200, "height": 900})
+        ctx.add_init_script(LONGTASKS)
+        return ctx
+
+    def repeat(self, fn) -> None:
+        fn(record=False)  # warm-up
+        for _ in range(self.runs):
+            fn(record=True)
+
+    # -- baselines and cold/warm loads ------------------------------------------------
+
+    def b0(self, record: bool) -> None:
+        ctx = self.context()
+        page = first_page(ctx)
+        page.goto(self.space + "/bench/b0/")
+        cold = mark(page, "b0:ready")
+        page.reload()
+        warm = mark(page, "b0:ready")
+        if record:
+            self.record("B0 cold", cold)
+            self.record("B0 warm", warm)
+        ctx.close()
+
+    def first_visit(self, record: bool) -> None:
+        ctx = self.context()
+        page = first_page(ctx)
+        page.goto(self.space + "/")
+        s1_cold, s4 = fcp(page), mark(page, "hfsignin:ready")
+        page.reload()
+        s1_warm = fcp(page)
+        if record:
+            self.record("S1 cold", s1_cold)
+            self.record("S4", s4)
+            self.record("S1 warm", s1_warm)
+        ctx.close()
+
+    def b1(self, record: bool) -> None:
+        ctx = self.context()
+        page = first_page(ctx)
+        page.goto(self.space + "/bench/b1/")  # warm the cache once
+        mark(page, "b1:ready")
+        page.reload()
+        mark(page, "b1:ready")
+        self.control.post("/_devhub/reset")
+        page.click("#sign-in")
+        page.click('[data-login="bob"]')
+        page.wait_for_selector('[data-action="approve"]')
+        page.click('[data-action="approve"]')  # the callback's navigation starts here
+        value = mark(page, "b1:rendered")
+        if record:
+            self.record("B1", value)
+        ctx.close()
+
+    # -- the Space ------------------------------------------------------------------------
+
+    def warm_context(self):
+        """A context that has visited the Space before: HTTP cache and Pyodide snapshot in place."""
+        ctx = self.context()
+        page = first_page(ctx)
+        page.goto(self.space + "/")
+        mark(page, "hfsignin:ready")
+        page.wait_for_function("window.hfsigninRuntime && hfsigninRuntime.snapshot === 'stored'", timeout=120_000)
+        return ctx, page
+
+    def round_trip(self, record: bool) -> None:
+        ctx, page = self.warm_context()
+        page.reload()
+        mark(page, "hfsignin:ready")
+        self.control.post("/_devhub/reset")
+        page.click('[data-action="sign-in"]')
+        page.click('[data-login="alice"]')
+        page.wait_for_selector('[data-action="approve"]')
+        page.click('[data-action="approve"]')  # the callback's navigation starts here
+        s2 = mark(page, "hfsignin:repos")
+        boot = page.evaluate("hfsigninRuntime.boot")
+        page.reload()
+        s3 = mark(page, "hfsignin:profile")
+        if record:
+            self.record("S2", s2)
+            self.record("S3", s3)
+            self.record("S2 boot is snapshot", 1.0 if boot == "snapshot" else 0.0)
+        ctx.close()
+
+    def big_listing(self, record: bool) -> None:
+        ctx, page = self.warm_context()
+        self.control.post("/_devhub/reset")
+        page.click('[data-action="sign-in"]')
+        page.click('[data-login="prolific"]')
+        page.click('[data-action="approve"]')
+        mark(page, "hfsignin:repos")
+        group = page.locator('[data-repo-list="models"] [data-owner="prolific"]')
+        page.evaluate("performance.clearMarks('hfsignin:rows-received'); performance.clearMeasures()")
+        group.locator("button.load-all").click()
+        page.wait_for_function(
+            "document.querySelectorAll('[data-repo-list=\"models\"] [data-repo]').length === 1200", timeout=60_000)
+        figures = page.evaluate("""() => {
+            // The 1,000-row page: from its data received to its rows painted.
+            const renders = performance.getEntriesByName('hfsignin:render-rows');
+            const big = renders.reduce((a, b) => (b.duration > a.duration ? b : a));
+            const end = big.startTime + big.duration;
+            const tasks = window.__longtasks.filter(([s, d]) => s + d >= big.startTime && s <= end);
+            return {render: big.duration,
+                    longest: Math.max(0, ...tasks.map(([s, d]) => d)),
+                    nodes: document.getElementsByTagName('*').length};
+        }""")
+        if record:
+            self.record("S5 render", figures["render"])
+            self.record("S5 longest task", figures["longest"])
+            self.record("S5 DOM nodes", figures["nodes"])
+        ctx.close()
+
+    def weight(self, record: bool) -> None:
+        ctx = self.context()
+        page = first_page(ctx)
+        cdp = ctx.new_cdp_session(page)
+        cdp.send("Network.enable")
+        received = []
+        cdp.on("Network.loadingFinished", lambda e: received.append(e["encodedDataLength"]))
+        cdp.send("Performance.enable")
+        page.goto(self.space + "/")
+        mark(page, "hfsignin:ready")
+        cold = sum(received)
+        page.wait_for_function("hfsigninRuntime.snapshot === 'stored'", timeout=120_000)
+        received.clear()
+        page.goto(self.space + "/")  # a revisit: versioned runtime from cache, the rest revalidated
+        mark(page, "hfsignin:ready")
+        page.wait_for_timeout(300)
+        warm = sum(received)
+        metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+        wasm = page.evaluate("hfsigninRuntime.wasmBytes()")
+        if record:
+            self.record("S6 cold", cold / 1e6)
+            self.record("S6 warm revisit", warm / 1e3)
+            self.record("S6 JS heap", metrics.get("JSHeapTotalSize", 0) / 1e6)
+            self.record("S6 wasm memory", wasm / 1e6)
+        ctx.close()
+
+
+UNITS = {"S5 DOM nodes": "nodes", "S6 cold": "MB", "S6 warm revisit": "KB", "S6 JS heap": "MB",
+         "S6 wasm memory": "MB", "S2 boot is snapshot": "share"}
+
+
+def summarize(results: dict[str, list[float]]) -> dict:
+    out = {}
+    for name, values in results.items():
+        out[name] = {"median": statistics.median(values), "min": min(values), "max": max(values),
+                     "runs": len(values), "unit": UNITS.get(name, "ms")}
+    med = {k: v["median"] for k, v in out.items()}
+    out["ratios"] = {
+        "S2 / B0 warm": med["S2"] / med["B0 warm"],
+        "S2 / B1": med["S2"] / med["B1"],
+        "S4 / B0 cold": med["S4"] / med["B0 cold"],
+    }
+    return out
+
+
+def table(summary: dict, machine: str) -> str:
+    lines = [f"make bench on {machine}", "",
+             f"{'scenario':<22} {'median':>10} {'min–max':>20}  target", "-" * 78]
+    for name, s in summary.items():
+        if name == "ratios":
+            continue
+        unit = s["unit"]
+        fmt = (lambda v: f"{v:.0f}") if unit in ("ms", "nodes", "KB") else (lambda v: f"{v:.2f}")
+        lines.append(f"{name:<22} {fmt(s['median']) + ' ' + unit:>10} "
+                     f"{fmt(s['min']) + '–' + fmt(s['max']) + ' ' + unit:>20}  {TARGETS.get(name, '')}")
+    lines.append("")
+    for name, value in summary["ratios"].items():
+        target = {"S2 / B0 warm": "≤ 0.35", "S4 / B0 cold": "≤ 1.15"}.get(name, "(reported)")
+        lines.append(f"{name:<22} {value:>10.2f}  {target}")
+    return "\n".join(lines)
+
+
+def chromium_version(executable: str) -> str:
+    import subprocess
+
+    try:
+        out = subprocess.run([executable, "--version"], capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return next((w for w in out.split() if w[:1].isdigit()), out.strip() or "unknown")
+
+
+def machine_info(version: str) -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores ({cpu}), Chromium {version}, headless"
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--runs", type=int, default=5)
+    p.add_argument("--json", type=Path, default=ROOT / "bench-results" / "bench.json")
+    a = p.parse_args(argv)
+    executable = find_chromium()
+    if a.runs < 1:
+        p.error("--runs must be at least 1")
+    if executable is None:
+        print("bench: no Chromium found (see `make test`)", file=sys.stderr)
+        return 1
+    hub = DevHub(Options(hub_port=0, space_port=0, site=site_dir(), readme=ROOT / "README.md",
+                         test_control=True)).start()
+    try:
+        with sync_playwright() as pw:
+            bench = Bench(pw, hub, a.runs)
+            for scenario in (bench.b0, bench.first_visit, bench.b1, bench.round_trip, bench.big_listing, bench.weight):
+                started = time.monotonic()
+                bench.repeat(scenario)
+                print(f"bench: {scenario.__name__} done in {time.monotonic() - started:.0f} s", file=sys.stderr)
+            machine = machine_info(chromium_version(executable))
+    finally:
+        hub.stop()
+    summary = summarize(bench.results)
+    print(table(summary, machine))
+    a.json.parent.mkdir(parents=True, exist_ok=True)
+    a.json.write_text(json.dumps({"machine": machine, "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                                  "results": summary, "raw": bench.results}, indent=2))
+    print(f"\nbench: figures written to {a.json.relative_to(ROOT) if a.json.is_relative_to(ROOT) else a.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
