@@ -238,11 +238,8 @@ def summarize(results: dict[str, list[float]]) -> dict:
         out[name] = {"median": statistics.median(values), "min": min(values), "max": max(values),
                      "runs": len(values), "unit": UNITS.get(name, "ms")}
     med = {k: v["median"] for k, v in out.items()}
-    out["ratios"] = {
-        "S2 / B0 warm": med["S2"] / med["B0 warm"],
-        "S2 / B1": med["S2"] / med["B1"],
-        "S4 / B0 cold": med["S4"] / med["B0 cold"],
-    }
+    pairs = {"S2 / B0 warm": ("S2", "B0 warm"), "S2 / B1": ("S2", "B1"), "S4 / B0 cold": ("S4", "B0 cold")}
+    out["ratios"] = {name: med[a] / med[b] for name, (a, b) in pairs.items() if a in med and b in med}
     return out
 
 
@@ -289,6 +286,9 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--runs", type=int, default=5)
     p.add_argument("--json", type=Path, default=ROOT / "bench-results" / "bench.json")
+    p.add_argument("--only", nargs="+", metavar="SCENARIO",
+                   choices=["b0", "first_visit", "b1", "round_trip", "big_listing", "weight"],
+                   help="run only these scenarios (the table then lacks the others' ratios)")
     a = p.parse_args(argv)
     executable = find_chromium()
     if a.runs < 1:
@@ -301,7 +301,10 @@ def main(argv=None) -> int:
     try:
         with sync_playwright() as pw:
             bench = Bench(pw, hub, a.runs)
-            for scenario in (bench.b0, bench.first_visit, bench.b1, bench.round_trip, bench.big_listing, bench.weight):
+            scenarios = (bench.b0, bench.first_visit, bench.b1, bench.round_trip, bench.big_listing, bench.weight)
+            for scenario in scenarios:
+                if a.only and scenario.__name__ not in a.only:
+                    continue
                 started = time.monotonic()
                 bench.repeat(scenario)
                 print(f"bench: {scenario.__name__} done in {time.monotonic() - started:.0f} s", file=sys.stderr)
