@@ -20,6 +20,11 @@ def _bool(d: dict, key: str) -> bool:
     return d.get(key) is True
 
 
+def _maybe_bool(d: dict, key: str) -> bool | None:
+    value = d.get(key)
+    return value if isinstance(value, bool) else None
+
+
 def _int(d: dict, key: str) -> int | None:
     value = d.get(key)
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
@@ -60,7 +65,7 @@ class Org:
             picture=_str(d, "picture"),
             plan=_str(d, "plan"),
             role_in_org=_str(d, "roleInOrg"),
-            can_pay=d["canPay"] if isinstance(d.get("canPay"), bool) else None,
+            can_pay=_maybe_bool(d, "canPay"),
             security_restrictions=tuple(r for r in restrictions if isinstance(r, str))
             if isinstance(restrictions, list) else (),
             raw=dict(d),
@@ -98,7 +103,7 @@ class UserInfo:
             profile=_str(d, "profile"),
             website=_str(d, "website"),
             is_pro=_bool(d, "isPro"),
-            can_pay=d["canPay"] if isinstance(d.get("canPay"), bool) else None,
+            can_pay=_maybe_bool(d, "canPay"),
             orgs=tuple(o for o in map(Org.parse, orgs if isinstance(orgs, list) else []) if o),
             raw=dict(d),
         )

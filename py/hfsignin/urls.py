@@ -27,13 +27,22 @@ def origin(url: str) -> str:
     return f"{parts.scheme.lower()}://{netloc}"
 
 
-def _is_acceptable_endpoint(url: str) -> bool:
+def _server_url(url: str):
+    """The parts of ``url`` if it names a server plainly (a host, a valid port, no
+    credentials), else None."""
     try:
         parts = urlsplit(url)
         _ = parts.port  # raises ValueError on a malformed port
     except ValueError:
-        return False
+        return None
     if parts.username is not None or parts.password is not None or not parts.hostname:
+        return None
+    return parts
+
+
+def _is_acceptable_endpoint(url: str) -> bool:
+    parts = _server_url(url)
+    if parts is None:
         return False
     if parts.scheme == "https":
         return True
@@ -76,12 +85,8 @@ def safe_link(url: object, provider_url: str) -> str | None:
         return None
     if any(ord(c) < 0x21 or ord(c) == 0x7F for c in url):
         return None
-    try:
-        parts = urlsplit(url)
-        _ = parts.port  # raises ValueError on a malformed port
-    except ValueError:
-        return None
-    if parts.username is not None or parts.password is not None or not parts.hostname:
+    parts = _server_url(url)
+    if parts is None:
         return None
     if parts.scheme == "https":
         return url

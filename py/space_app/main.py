@@ -28,6 +28,7 @@ class App:
         self.board: RepoBoard | None = None
         self.retry = None
         self.ticker: asyncio.Future | None = None
+        self.urllib_ready = False
         self.sign_in_button = q('[data-action="sign-in"]')
 
     # -- boot ----------------------------------------------------------------------------
@@ -42,6 +43,7 @@ class App:
             self.fail(exc, retry=None)
             return
         self.auth.on_session_end(self.session_ended)
+        spawn(self._patch_urllib())
         config = self.auth.config
         show(q("#private-option"), PRIVATE_SCOPE in config.scopes)
         host = config.provider_url.split("://", 1)[1]
@@ -51,7 +53,6 @@ class App:
 
     async def start(self) -> None:
         auth = self.auth
-        spawn(self._patch_urllib())
         wants_sign_in = self._take_sign_in_request()
         if auth.has_callback():
             set_auth_state("completing")
@@ -106,15 +107,22 @@ class App:
         return document.documentElement.hasAttribute("data-embed")
 
     async def _patch_urllib(self) -> None:
-        """pyodide-http makes urllib.request work (the urllib demo). Done at boot, but after
-        the first render is under way: its imports are not on the sign-in's critical path."""
+        """Done at boot, but after the first render is under way: pyodide-http's imports are
+        not on the sign-in's critical path."""
         await asyncio.sleep(0)
-        try:
-            import pyodide_http
+        self._ensure_urllib()
 
-            pyodide_http.patch_all()
-        except Exception:  # noqa: BLE001 - the demo degrades, sign-in does not depend on it
-            console_warn("pyodide-http could not be loaded")
+    def _ensure_urllib(self) -> bool:
+        """pyodide-http makes urllib.request work in the page (the urllib demo). Idempotent."""
+        if not self.urllib_ready:
+            try:
+                import pyodide_http
+
+                pyodide_http.patch_all()
+                self.urllib_ready = True
+            except Exception:  # noqa: BLE001 - the demo degrades, sign-in does not depend on it
+                console_warn("pyodide-http could not be loaded")
+        return self.urllib_ready
 
     def _wire(self) -> None:
         if not self.framed:
@@ -195,6 +203,9 @@ class App:
             pass  # the click will show the problem, with a retry
 
     async def sign_in(self, scopes=None, prompt=None) -> None:
+        if self.framed:  # the provider's page cannot be framed: the whole flow runs in a new tab
+            document.defaultView.open(self.sign_in_button.href, "_blank", "noopener")
+            return
         if scopes is None:
             want_private = q("#want-private").checked
             scopes = [s for s in self.auth.config.scopes if want_private or s != PRIVATE_SCOPE]
@@ -370,6 +381,9 @@ class App:
         out = q("#urllib-result")
         session = self.auth.session
         if session is None:
+            return
+        if not self._ensure_urllib():
+            set_text(out, "urllib.request is not available here (pyodide-http could not be loaded)")
             return
         url = self.auth.config.provider_url + "/api/whoami-v2"
         request = urllib.request.Request(url, headers={"Accept": "application/json", **session.authorization()})
