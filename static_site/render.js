@@ -40,6 +40,7 @@
     // frame with them has been painted.
     repoRows: function (container, json) {
       var rows = JSON.parse(json);
+      if (container.childElementCount + rows.length > 100) container.classList.add("many");
       return new Promise(function (resolve) {
         var at = 0;
         function slice() {

@@ -63,6 +63,7 @@ class Group:
         self.pager = self.board.api.list(self.kind, author=self.owner, sort=sort, direction=direction,
                                          limit=PAGE_SIZE, expand=EXPAND[self.kind])
         self.rows.replaceChildren()
+        self.rows.classList.remove("many")
         self.count = 0
         self._update_count()
 
