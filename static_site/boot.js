@@ -72,6 +72,10 @@
     script.type = "module";
     script.src = core.href;
     document.head.appendChild(script);
+    // The interpreter module PyScript will ask for (pyscript.toml): imported now, it
+    // starts Pyodide while PyScript loads. A failure here is PyScript's to report
+    // when it imports the same module.
+    if (core.dataset.interpreter) import(new URL(core.dataset.interpreter, location.href).href).catch(function () {});
   }
 
   var steps = ["Loading Pyodide", "Loading Storage", "Loaded Storage", "Loading interpreter",

@@ -26,15 +26,15 @@ const WARM = [
 const runtime = { boot: "pending", snapshot: "none", wasmBytes: () => 0 };
 globalThis.hfsigninRuntime = runtime;
 
-async function readSnapshot() {
+// The stored snapshot as a Response (its 31 MB body is read while Pyodide loads), or null.
+async function findSnapshot() {
   try {
     if (!globalThis.caches) return null;
     const cache = await caches.open(CACHE);
     for (const request of await cache.keys()) {
       if (request.url !== KEY) await cache.delete(request); // another version or format
     }
-    const hit = await cache.match(KEY);
-    return hit ? new Uint8Array(await hit.arrayBuffer()) : null;
+    return (await cache.match(KEY)) || null;
   } catch (e) {
     return null;
   }
@@ -75,17 +75,40 @@ function finish(py, how) {
   return py;
 }
 
-export async function loadPyodide(options = {}) {
-  const snapshot = await readSnapshot();
+async function bootPyodide(stored) {
+  const snapshot = await stored;
   if (snapshot) {
     try {
-      return finish(await boot({ ...options, indexURL: INDEX_URL, _loadSnapshot: snapshot }), "snapshot");
+      return finish(await boot({ indexURL: INDEX_URL, _loadSnapshot: snapshot.arrayBuffer() }), "snapshot");
     } catch (e) {
       console.warn("hfsignin: the Pyodide snapshot could not be restored; booting normally");
       await dropSnapshot();
     }
   }
-  const py = finish(await boot({ ...options, indexURL: INDEX_URL }), "normal");
+  const py = finish(await boot({ indexURL: INDEX_URL }), "normal");
   makeSnapshotLater();
+  return py;
+}
+
+// Booting starts when this module is imported, not when PyScript asks for it:
+// boot.js imports it next to PyScript's core, so Pyodide loads while PyScript
+// does. The snapshot is looked up at once (no main-thread cost); the boot itself
+// waits for the first paint, which it would otherwise delay.
+const stored = findSnapshot();
+let booting = null;
+const begin = () => (booting ??= bootPyodide(stored));
+if (globalThis.requestAnimationFrame) requestAnimationFrame(() => setTimeout(begin, 0));
+else begin();
+
+// What PyScript calls (see pyscript.toml). It passes the page's stdout/stderr, and
+// packages only when pyscript.toml lists some: this Space lists none (offline, no
+// micropip; wheels go in [files]), so asking for packages is a setup error.
+export async function loadPyodide({ stdout, stderr, packages } = {}) {
+  if (packages && packages.length) {
+    throw new Error("pyodide-loader.mjs installs no packages: vendor the wheel and list it under [files] in pyscript.toml");
+  }
+  const py = await begin();
+  if (stdout) py.setStdout({ batched: stdout });
+  if (stderr) py.setStderr({ batched: stderr });
   return py;
 }

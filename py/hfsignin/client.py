@@ -243,13 +243,14 @@ class HFSignIn:
             form=authorization_code_form(tx, code), timeout=self.timeout,
         )
         token = parse_token_response(resp, require_id_token=True)
-        # The id_token check (keys, WebCrypto) and userinfo are independent: run them together.
+        # The id_token check (keys, WebCrypto) and userinfo are independent: run them together,
+        # the request first so it travels while the signature is checked.
+        user_task = asyncio.ensure_future(self._userinfo(md, token.access_token))
         claims_task = asyncio.ensure_future(validate_id_token(
             token.id_token, issuer=tx.issuer, client_id=tx.client_id, nonce=tx.nonce, now=self.env.clock(),
             advertised_algs=md.id_token_signing_alg_values_supported, get_jwks=self._jwks,
             verifier=self.env.verifier,
         ))
-        user_task = asyncio.ensure_future(self._userinfo(md, token.access_token))
         try:
             claims = await claims_task
         except BaseException:

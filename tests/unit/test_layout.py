@@ -42,9 +42,12 @@ def test_index_html_loads_nothing_from_another_site():
     html = (ROOT / "index.html").read_text()
     for attr in re.findall(r'(?:src|href)="([^"]*)"', html):
         assert attr.startswith(("./", "#")), attr
-    core = re.search(r'<link rel="modulepreload" href="\./static_site/vendor/(pyscript-[\d.]+/core\.js)" data-pyscript>', html)
+    core = re.search(r'<link rel="modulepreload" href="\./static_site/vendor/(pyscript-[\d.]+/core\.js)" data-pyscript '
+                     r'data-interpreter="([^"]+)">', html)
     manifest = (ROOT / "static_site" / "vendor.sha256").read_text()
     assert core and core.group(1) in manifest
+    # boot.js imports PyScript's interpreter early: the same module pyscript.toml names
+    assert core.group(2) == config()["interpreter"]
     assert '<meta name="referrer" content="no-referrer">' in html
 
 
