@@ -101,25 +101,26 @@ class Bench:
 
     # -- baselines and cold/warm loads ------------------------------------------------
 
-    def b0(self, record: bool) -> None:
+    def visit_twice(self, path: str, measure):
+        """A fresh profile opens ``path`` on an empty cache, then reloads it warm;
+        ``measure(page)`` after each load. Returns the context, the page and both results."""
         ctx = self.context()
         page = first_page(ctx)
-        page.goto(self.space + "/bench/b0/")
-        cold = mark(page, "b0:ready")
+        page.goto(self.space + path)
+        cold = measure(page)
         page.reload()
-        warm = mark(page, "b0:ready")
+        return ctx, page, cold, measure(page)
+
+    def b0(self, record: bool) -> None:
+        ctx, _, cold, warm = self.visit_twice("/bench/b0/", lambda page: mark(page, "b0:ready"))
         if record:
             self.record("B0 cold", cold)
             self.record("B0 warm", warm)
         ctx.close()
 
     def first_visit(self, record: bool) -> None:
-        ctx = self.context()
-        page = first_page(ctx)
-        page.goto(self.space + "/")
-        s1_cold, s4 = fcp(page), mark(page, "hfsignin:ready")
-        page.reload()
-        s1_warm = fcp(page)
+        ctx, _, (s1_cold, s4), (s1_warm, _) = self.visit_twice(
+            "/", lambda page: (fcp(page), mark(page, "hfsignin:ready")))
         if record:
             self.record("S1 cold", s1_cold)
             self.record("S4", s4)
@@ -127,12 +128,7 @@ class Bench:
         ctx.close()
 
     def b1(self, record: bool) -> None:
-        ctx = self.context()
-        page = first_page(ctx)
-        page.goto(self.space + "/bench/b1/")  # warm the cache once
-        mark(page, "b1:ready")
-        page.reload()
-        mark(page, "b1:ready")
+        ctx, page, _, _ = self.visit_twice("/bench/b1/", lambda page: mark(page, "b1:ready"))  # warms the cache
         self.control.post("/_devhub/reset")
         page.click("#sign-in")
         page.click('[data-login="bob"]')
