@@ -6,6 +6,13 @@ lockfile) and fetches the wheel with pip, then checks every file against the
 committed manifest static_site/vendor.sha256. Anything that does not match
 stops the set-up; files the manifest does not name are removed.
 
+Then it makes the Pyodide memory snapshot from the checked runtime
+(scripts/snapshot.mjs, with Node): static_site/vendor/snapshot/*.bin.gz, named
+by its digest, and static_site/snapshot.json, the digests the page checks it
+against before restoring it. A snapshot is not reproducible byte for byte, so
+it is described by that generated file rather than by vendor.sha256; it is
+made again only when the runtime or the script that makes it changes.
+
     python scripts/vendor.py                   # assemble + verify (idempotent)
     python scripts/vendor.py --write-manifest  # after bumping a pin, on purpose
 """
@@ -13,16 +20,22 @@ stops the set-up; files the manifest does not name are removed.
 from __future__ import annotations
 
 import argparse
+import gzip
 import hashlib
 import json
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 VENDOR = ROOT / "static_site" / "vendor"
 MANIFEST = ROOT / "static_site" / "vendor.sha256"
+SNAPSHOT_SCRIPT = ROOT / "scripts" / "snapshot.mjs"
+SNAPSHOT_MANIFEST = ROOT / "static_site" / "snapshot.json"
+SNAPSHOT_DIR = "snapshot"  # under static_site/vendor/
+SNAPSHOT_FORMAT = 1  # what pyodide-loader.mjs understands
 
 # The pyodide files loadPyodide() fetches at boot; the rest of the npm package
 # (type definitions, consoles, the CommonJS build) is not served.
@@ -136,6 +149,8 @@ def assemble(write_manifest: bool) -> None:
     expected = set(sources) | {f"wheels/{wheel_name(p, v)}" for p, v in WHEELS.items()}
     for path in sorted(VENDOR.rglob("*"), reverse=True):
         rel = path.relative_to(VENDOR).as_posix()
+        if rel.startswith(SNAPSHOT_DIR + "/"):
+            continue  # described by snapshot.json, checked by make_snapshot()
         if path.is_file() and rel not in expected:
             path.unlink()
         elif path.is_dir() and not any(path.iterdir()):
@@ -162,6 +177,70 @@ def assemble(write_manifest: bool) -> None:
                           + "\n  ".join(problems))
     size = sum((VENDOR / rel).stat().st_size for rel in actual)
     print(f"vendor: {len(actual)} files verified against the manifest ({size / 1e6:.1f} MB)")
+    make_snapshot(actual)
+
+
+def snapshot_inputs(digests: dict[str, str]) -> str:
+    """What the snapshot depends on: the Pyodide files, the script that makes it, its format."""
+    h = hashlib.sha256(f"format {SNAPSHOT_FORMAT}\n".encode())
+    for rel in sorted(r for r in digests if r.startswith("pyodide-")):
+        h.update(f"{digests[rel]} {rel}\n".encode())
+    h.update(SNAPSHOT_SCRIPT.read_bytes())
+    return h.hexdigest()
+
+
+def current_snapshot(inputs: str) -> dict | None:
+    """snapshot.json, if it describes a snapshot made from these inputs that is still intact."""
+    try:
+        meta = json.loads(SNAPSHOT_MANIFEST.read_text())
+        path = ROOT / "static_site" / meta["url"]
+        if meta["inputs"] == inputs and path.is_file() and sha256(path) == meta["gz_sha256"]:
+            return meta
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return None
+
+
+def make_snapshot(digests: dict[str, str]) -> None:
+    """The build's Pyodide snapshot and its manifest, made from the checked runtime.
+    Without Node, or if Node fails, the Space still works: it boots Python normally."""
+    inputs = snapshot_inputs(digests)
+    folder = VENDOR / SNAPSHOT_DIR
+    meta = current_snapshot(inputs)
+    if meta is None:
+        SNAPSHOT_MANIFEST.unlink(missing_ok=True)
+        shutil.rmtree(folder, ignore_errors=True)
+        pyodide_dir = next(VENDOR / r.split("/", 1)[0] for r in digests if r.startswith("pyodide-"))
+        node = shutil.which("node")
+        if node is None:
+            print("vendor: warning: no Node.js, so no Pyodide snapshot; the Space will boot Python normally")
+            return
+        print("vendor: making the Pyodide memory snapshot (scripts/snapshot.mjs)")
+        with tempfile.TemporaryDirectory() as tmp:
+            raw_path = Path(tmp) / "snapshot.bin"
+            run = subprocess.run([node, str(SNAPSHOT_SCRIPT), str(pyodide_dir), str(raw_path)],
+                                 capture_output=True, text=True)
+            if run.returncode != 0 or not raw_path.is_file():
+                print(f"vendor: warning: the Pyodide snapshot could not be made ({run.stderr.strip()[-500:]}); "
+                      "the Space will boot Python normally")
+                return
+            raw = raw_path.read_bytes()
+        packed = gzip.compress(raw, compresslevel=9, mtime=0)
+        gz_sha = hashlib.sha256(packed).hexdigest()
+        version = pyodide_dir.name.removeprefix("pyodide-")
+        rel = f"{SNAPSHOT_DIR}/pyodide-{version}-{gz_sha[:16]}.bin.gz"
+        folder.mkdir(parents=True, exist_ok=True)
+        (VENDOR / rel).write_bytes(packed)
+        meta = {"format": SNAPSHOT_FORMAT, "pyodide": version, "inputs": inputs, "url": f"vendor/{rel}",
+                "gz_sha256": gz_sha, "gz_bytes": len(packed),
+                "sha256": hashlib.sha256(raw).hexdigest(), "bytes": len(raw)}
+        SNAPSHOT_MANIFEST.write_text(json.dumps(meta, indent=2) + "\n")
+    keep = ROOT / "static_site" / meta["url"]
+    for stale in folder.glob("*"):
+        if stale != keep:
+            stale.unlink()
+    print(f"vendor: Pyodide snapshot {meta['url']} ({meta['gz_bytes'] / 1e6:.1f} MB, "
+          f"{meta['bytes'] / 1e6:.1f} MB restored)")
 
 
 def main() -> int:

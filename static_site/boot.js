@@ -1,37 +1,62 @@
-// Runs before PyScript and decides whether it can run at all.
-// - Shows the right state at once: a returning sign-in says "Completing sign-in…"
-//   instead of flashing the sign-in button.
-// - Inside a frame (the Space page on huggingface.co embeds this app from another
-//   site) Hugging Face's sign-in page cannot be shown, so the sign-in control becomes
-//   a link that opens this Space top-level in a new tab, where the whole flow runs.
-// - When storage is blocked (third-party frames in Safari, Brave, incognito…)
-//   PyScript would hang at boot, so it is not started at all.
-// - Turns PyScript's progress events into a progress bar. It never reads a token.
+// Everything that happens before Python runs, in the order it happens. It never
+// reads a token.
+//   1. The state at once: a returning sign-in says "Completing sign-in…" instead of
+//      flashing the sign-in button.
+//   2. Where the page runs: inside a frame (the Space page on huggingface.co embeds
+//      this app from another site) the sign-in control becomes a link that opens
+//      this Space top-level in a new tab; with storage blocked PyScript would hang
+//      at boot, so it is not started at all.
+//   3. The interpreter: pyodide-loader.mjs is imported at once, so Pyodide (from
+//      the build's snapshot when it verifies) loads while the rest of the page does.
+//   4. PyScript, once the document is parsed: it reads its config from
+//      <script type="py" config> when its module runs, so it is only added when
+//      that element exists, however slowly the page arrives.
+//   5. The watchdog: a boot error, or no progress for BOOT_SILENCE_MS, shows a
+//      banner with a Reload button; a boot that recovers later removes it.
 (function () {
   "use strict";
   var root = document.documentElement;
-  var framed;
-  try { framed = window.top !== window.self; } catch (e) { framed = true; }
+
+  // Codes of failures before Python runs; the Python app's codes live in space_app/text.py.
+  var BOOT_ERRORS = {
+    python_failed: {
+      title: "Python could not start",
+      message: "Something stopped Python from loading in this page. Reloading usually fixes it.",
+      callback: "Something stopped Python from loading in this page. Your sign-in is not lost: " +
+                "reload to finish it."
+    }
+  };
+  // The longest a healthy boot goes without a sign of progress. Progress is every file
+  // loaded, every step PyScript reports and every chunk of the snapshot; the longest
+  // silent step is fetching Pyodide's 9.6 MB wasm while nothing else loads (under 30 s
+  // down to about 3 Mbit/s) or compiling it on a slow machine (2-5 s on 2 cores).
+  var BOOT_SILENCE_MS = 30000;
+
+  // -- 1. the state at once ------------------------------------------------------------
+  var params = new URLSearchParams(location.search);
+  var callback = params.has("code") || params.has("error");
   var storage = true;
   try {
     sessionStorage.setItem("hfsignin:probe", "1");
     sessionStorage.removeItem("hfsignin:probe");
   } catch (e) { storage = false; }
-
-  var params = new URLSearchParams(location.search);
-  if (params.has("code") || params.has("error")) {
+  if (callback) {
     root.dataset.auth = "completing";
   } else if (storage && sessionStorage.getItem("hfsignin:session") !== null) {
     root.dataset.boot = "restoring";
   }
 
-  function whenReady(fn) {
+  function whenParsed(fn) {
     if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", fn);
     else fn();
   }
 
+  // -- 2. where the page runs ----------------------------------------------------------
+  var framed;
+  try { framed = window.top !== window.self; } catch (e) { framed = true; }
+
   function newTabSignIn(why) {
-    whenReady(function () {
+    whenParsed(function () {
       var button = document.querySelector('[data-action="sign-in"]');
       var link = document.createElement("a");
       link.className = button.className;
@@ -49,7 +74,6 @@
       note.textContent = why;
       note.hidden = false;
       link.addEventListener("click", function () {
-        root.dataset.embedSignIn = "opened";
         note.textContent = "Sign-in continues in the new tab, and your profile will be there: " +
           "this embedded copy cannot share your session.";
       });
@@ -60,22 +84,108 @@
     root.dataset.embed = "blocked";
     root.dataset.auth = "signed-out";
     delete root.dataset.boot;
-    whenReady(function () {
+    whenParsed(function () {
       document.getElementById("runtime-status").textContent = "Python runs in the new tab";
     });
     newTabSignIn("Your browser blocks storage for apps embedded in another site, so sign-in happens in a tab of its own.");
   }
 
+  // -- 3, 4. the interpreter, then PyScript ---------------------------------------------
   function startPython() {
     var core = document.querySelector('link[rel="modulepreload"][data-pyscript]');
-    var script = document.createElement("script");
-    script.type = "module";
-    script.src = core.href;
-    document.head.appendChild(script);
-    // The interpreter module PyScript will ask for (pyscript.toml): imported now, it
-    // starts Pyodide while PyScript loads. A failure here is PyScript's to report
-    // when it imports the same module.
-    if (core.dataset.interpreter) import(new URL(core.dataset.interpreter, location.href).href).catch(function () {});
+    import(new URL(core.dataset.interpreter, location.href).href).catch(function () {
+      failed(); // PyScript imports the same module and would only hang
+    });
+    whenParsed(function () {
+      var script = document.createElement("script");
+      script.type = "module";
+      script.src = core.href;
+      script.onerror = failed;
+      document.head.appendChild(script);
+    });
+    watch();
+  }
+
+  // -- 5. the watchdog -----------------------------------------------------------------
+  var timer = null;
+  var shown = false;
+  var stateBefore = null;
+
+  function ready() { return root.dataset.python === "ready"; }
+
+  function banner() {
+    return document.getElementById("banner");
+  }
+
+  function failed() {
+    if (ready() || shown) return;
+    shown = true;
+    clearTimeout(timer);
+    dispatchEvent(new Event("hfsignin:boot-failed"));
+    whenParsed(function () {
+      var el = banner();
+      var text = BOOT_ERRORS.python_failed;
+      el.dataset.error = "python_failed";
+      document.getElementById("banner-title").textContent = text.title;
+      document.getElementById("banner-message").textContent = callback ? text.callback : text.message;
+      document.getElementById("banner-retry").hidden = true;
+      document.getElementById("banner-reload").hidden = false;
+      el.hidden = false;
+      stateBefore = root.dataset.auth;
+      root.dataset.auth = "error";
+      document.getElementById("runtime-status").textContent = "Python could not start";
+    });
+  }
+
+  function recovered() {
+    clearTimeout(timer);
+    if (!shown) return;
+    shown = false;
+    var el = banner();
+    if (el.dataset.error === "python_failed") {
+      el.hidden = true;
+      el.removeAttribute("data-error");
+      document.getElementById("banner-reload").hidden = true;
+    }
+    if (root.dataset.auth === "error" && stateBefore) root.dataset.auth = stateBefore;
+  }
+
+  function progressed() {
+    if (ready()) return;
+    clearTimeout(timer);
+    timer = setTimeout(silent, BOOT_SILENCE_MS);
+  }
+
+  function silent() {
+    if (document.readyState === "loading") progressed(); // the page itself is still arriving
+    else failed();
+  }
+
+  function watch() {
+    var files = window.PerformanceObserver ? new PerformanceObserver(progressed) : null;
+    var dom = new MutationObserver(function () {
+      if (ready()) {
+        files && files.disconnect();
+        dom.disconnect();
+        recovered();
+      } else if (document.querySelector(".py-error")) {
+        failed(); // PyScript's own error box
+      }
+    });
+    function onViolation(event) {
+      // PyScript asked for its CDN interpreter, or another script the page's policy forbids.
+      if (!ready() && /^script-src/.test(event.effectiveDirective || event.violatedDirective || "")) failed();
+    }
+    progressed();
+    addEventListener("py:progress", progressed);
+    addEventListener("hfsignin:boot", progressed);
+    try { files && files.observe({ type: "resource" }); } catch (e) { /* the other signals remain */ }
+    dom.observe(root, { attributes: true, attributeFilter: ["data-python"], childList: true, subtree: true });
+    document.addEventListener("securitypolicyviolation", onViolation);
+    addEventListener("hfsignin:boot-failed", failed); // from pyodide-loader.mjs
+    whenParsed(function () {
+      document.getElementById("banner-reload").addEventListener("click", function () { location.reload(); });
+    });
   }
 
   var steps = ["Loading Pyodide", "Loading Storage", "Loaded Storage", "Loading interpreter",
@@ -87,7 +197,7 @@
     "Loading files": "Loading the sign-in code…",
     "Loaded Pyodide": "Almost ready…"
   };
-  window.addEventListener("py:progress", function (event) {
+  addEventListener("py:progress", function (event) {
     var detail = String(event.detail || "");
     var at = steps.indexOf(detail);
     var bar = document.getElementById("boot-progress");

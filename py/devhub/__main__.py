@@ -28,6 +28,8 @@ def parse_args(argv=None) -> Options:
     p.add_argument("--auto-login", metavar="USER", help="approve every authorization as USER, with all their orgs")
     p.add_argument("--test-control", action="store_true", help="enable /_devhub/* (faults, events, reset; loopback only)")
     p.add_argument("--allow-framing", action="store_true", help="let the sign-in and consent pages be framed")
+    p.add_argument("--slow-body", type=float, default=0.0, metavar="SECONDS",
+                   help="send index.html's <head> at once and the rest SECONDS later, like a slow network")
     p.add_argument("--space-url", metavar="URL", help="the Space is served elsewhere (e.g. dist/ on another static "
                    "server): run only the hub and accept redirects to URL")
     p.add_argument("--provider", metavar="URL", help="a real OpenID provider (e.g. https://huggingface.co): run only "
@@ -37,7 +39,7 @@ def parse_args(argv=None) -> Options:
     a = p.parse_args(argv)
     return Options(host=a.host, hub_port=a.hub_port, space_port=a.space_port, site=a.site, seed=a.seed,
                    readme=a.readme, space_id=a.space_id, auto_login=a.auto_login, test_control=a.test_control,
-                   allow_framing=a.allow_framing, space_url=a.space_url, provider=a.provider,
+                   allow_framing=a.allow_framing, slow_body=a.slow_body, space_url=a.space_url, provider=a.provider,
                    client_id=a.client_id, verbose=a.verbose)
 
 

@@ -28,6 +28,7 @@ from .provider import (
     scope_list,
 )
 from .seed import App, Org, User, World
+from .space_host import HostSettings
 
 CORS_PATHS = ("/api/", "/oauth/token", "/oauth/userinfo", "/oauth/jwks", "/.well-known/openid-configuration")
 FRAME_HEADERS = {"X-Frame-Options": "DENY", "Content-Security-Policy": "frame-ancestors 'none'"}
@@ -67,6 +68,7 @@ class HubConfig:
     store: Store = field(default_factory=Store)
     faults: FaultBoard = field(default_factory=FaultBoard)
     keys: KeyRing = field(default_factory=KeyRing)
+    host: HostSettings = field(default_factory=HostSettings)  # the Space host's, when devhub runs one
 
 
 def avatar_svg(name: str, square: bool) -> str:
@@ -500,6 +502,7 @@ def register_control(app: Flask, cfg: HubConfig) -> None:
         loopback_only()
         store.reset()
         faults.clear()
+        cfg.host.body_delay = 0.0
         return jsonify({"ok": True})
 
     @app.post("/_devhub/settings")
@@ -520,8 +523,15 @@ def register_control(app: Flask, cfg: HubConfig) -> None:
             s.drop_scopes = drop
         if "allow_framing" in data:
             cfg.allow_framing = bool(data["allow_framing"])
+        if "body_delay" in data:
+            delay = data["body_delay"]
+            if delay is not None and (isinstance(delay, bool) or not isinstance(delay, int | float)
+                                      or not 0 <= delay <= 30):
+                return make_response(jsonify({"error": "body_delay is seconds between 0 and 30, or null"}), 400)
+            cfg.host.body_delay = float(delay or 0)
         return jsonify({"expires_in": s.expires_in, "code_lifetime": s.code_lifetime,
-                        "drop_scopes": s.drop_scopes, "allow_framing": cfg.allow_framing})
+                        "drop_scopes": s.drop_scopes, "allow_framing": cfg.allow_framing,
+                        "body_delay": cfg.host.body_delay})
 
     @app.post("/_devhub/revoke")
     def revoke():

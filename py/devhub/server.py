@@ -13,7 +13,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from .hub import HubConfig, create_hub_app
 from .seed import SeedError, World, card_scopes, load_world, space_app
-from .space_host import content_security_policy, create_space_app
+from .space_host import HostSettings, content_security_policy, create_space_app
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SPACE_ID = "hfsignin/sign-in-with-hf"
@@ -49,6 +49,7 @@ class Options:
     auto_login: str | None = None
     test_control: bool = False
     allow_framing: bool = False
+    slow_body: float = 0.0  # seconds between index.html's </head> and its body (a slow network)
     verbose: bool = False
     space_url: str | None = None  # the Space is served elsewhere (e.g. a built folder): no Space host
     provider: str | None = None  # a real OpenID provider (https://huggingface.co): no hub
@@ -70,6 +71,7 @@ class DevHub:
         if options.auto_login and options.auto_login not in self.world.users:
             raise SeedError(f"--auto-login: no user called {options.auto_login!r} in the seed")
         self.card = read_card(options.readme or options.site / "README.md")
+        self.host = HostSettings(body_delay=options.slow_body)
         self._servers: list[BaseWSGIServer] = []
         self._threads: list[threading.Thread] = []
 
@@ -99,7 +101,7 @@ class DevHub:
             apps = {**self.world.apps, self.space_app.client_id: self.space_app}
             self.hub = HubConfig(hub_url=self.hub_url, world=self.world, apps=apps, auto_login=o.auto_login,
                                  test_control=o.test_control, allow_framing=o.allow_framing,
-                                 space_url=self.space_url, space_id=o.space_id)
+                                 space_url=self.space_url, space_id=o.space_id, host=self.host)
             hub_srv.app = create_hub_app(self.hub)
             client_id = self.space_app.client_id
         self.variables = {
@@ -111,7 +113,8 @@ class DevHub:
         }
         if space_srv is not None:
             space_srv.app = create_space_app(o.site, self.variables,
-                                             csp=content_security_policy(self.variables, self.hub_url))
+                                             csp=content_security_policy(self.variables, self.hub_url),
+                                             settings=self.host)
         for srv in (hub_srv, space_srv):
             if srv is None:
                 continue

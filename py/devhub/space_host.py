@@ -6,6 +6,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Flask, Response, abort, make_response, request, send_file
@@ -28,6 +30,13 @@ MIME = {
     ".md": "text/markdown",
 }
 IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+@dataclass
+class HostSettings:
+    """What a test (``/_devhub/settings``) or a flag may change while the host runs."""
+
+    body_delay: float = 0.0  # seconds between index.html's </head> and the rest: a slow network
 
 
 def injection(variables: dict) -> str:
@@ -67,9 +76,21 @@ def inject(html: str, variables: dict) -> str:
     return html[: close + 1] + injection(variables) + html[close + 1:]
 
 
-def create_space_app(site: Path, variables: dict, csp: str | None = None) -> Flask:
+def slow_body(body: bytes, delay: float):
+    """index.html as a slow network delivers it: everything up to </head> at once, the rest
+    ``delay`` seconds later (the browser parses and runs the head meanwhile)."""
+    split = body.lower().find(b"</head>")
+    split = len(body) if split < 0 else split + len(b"</head>")
+    yield body[:split]
+    time.sleep(delay)
+    yield body[split:]
+
+
+def create_space_app(site: Path, variables: dict, csp: str | None = None,
+                     settings: HostSettings | None = None) -> Flask:
     app = Flask(__name__, static_folder=None)
     site = site.resolve()
+    settings = settings or HostSettings()
 
     @app.get("/", defaults={"path": ""})
     @app.get("/<path:path>")
@@ -93,7 +114,11 @@ def create_space_app(site: Path, variables: dict, csp: str | None = None) -> Fla
             resp.headers["Cache-Control"] = "no-cache"
             if csp and path == "index.html":  # the Space's app_file; other pages are not the app
                 resp.headers["Content-Security-Policy"] = csp
-            return resp.make_conditional(request)
+            resp = resp.make_conditional(request)
+            if settings.body_delay and resp.status_code == 200:
+                resp.response = slow_body(body, settings.body_delay)
+                resp.headers.pop("Content-Length", None)
+            return resp
         resp: Response = send_file(full, mimetype=MIME.get(suffix), conditional=True, etag=True)
         resp.headers["Cache-Control"] = IMMUTABLE if path.startswith("static_site/vendor/") else "no-cache"
         return resp
