@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+import harness
 from devhub import DevHub, Options
 from harness import INSTALL_HINT, SCREENSHOTS, HubControl, find_chromium, launch_args
 
@@ -34,6 +35,8 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=lambda item: bool(item.get_closest_marker("e2e")))
     if any(item.get_closest_marker("e2e") for item in items) and find_chromium() is None:
         pytest.exit(INSTALL_HINT, returncode=4)
+    if any(item.get_closest_marker("firefox") for item in items) and harness.find_firefox() is None:
+        pytest.exit(harness.FIREFOX_INSTALL_HINT, returncode=4)
 
 
 @pytest.fixture(scope="session")
@@ -155,3 +158,43 @@ def context_3p_allowed(playwright_instance, tmp_path, request):
 @pytest.fixture
 def page(context):
     return context.new_page()
+
+
+# -- Firefox (ESR over WebDriver BiDi): the same guard, the same viewport ----------------------------
+
+@pytest.fixture(scope="session")
+def firefox(playwright_instance, tmp_path_factory):
+    """One Firefox for the session. Like the Chromium contexts (and Safari, Brave), it blocks
+    third-party cookies and storage in cross-site frames (network.cookie.cookieBehavior=1)."""
+    browser = harness.launch_firefox(playwright_instance, tmp_path_factory.mktemp("firefox"), harness.FIREFOX_3P_BLOCKED)
+    yield browser
+    browser.close()
+
+
+def _ff_guarded(ctx, request):
+    """_guarded, less the console error Firefox logs for Playwright's own screenshot style."""
+    guarded = _guarded(ctx, request)
+    ctx = next(guarded)
+    ctx.guard.allow_console(harness.PLAYWRIGHT_SCREENSHOT_STYLE)
+    yield ctx
+    yield from guarded
+
+
+@pytest.fixture
+def ff_context(firefox, request):
+    yield from _ff_guarded(firefox.new_context(viewport={"width": 1200, "height": 900}), request)
+
+
+@pytest.fixture
+def ff_page(ff_context):
+    return ff_context.new_page()
+
+
+@pytest.fixture
+def ff_context_3p_allowed(playwright_instance, tmp_path, request):
+    """A Firefox with its own default, Total Cookie Protection: third-party storage works, partitioned."""
+    browser = harness.launch_firefox(playwright_instance, tmp_path, harness.FIREFOX_3P_ALLOWED)
+    try:
+        yield from _ff_guarded(browser.new_context(viewport={"width": 1200, "height": 900}), request)
+    finally:
+        browser.close()

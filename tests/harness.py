@@ -7,7 +7,9 @@ from __future__ import annotations
 import html
 import os
 import re
+import shlex
 import shutil
+import sys
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -67,6 +69,66 @@ def launch_args(extra: list[str] | None = None) -> list[str]:
     return args + list(extra or [])
 
 
+# -- Firefox (ESR, over WebDriver BiDi) ----------------------------------------------------------
+
+FIREFOX_INSTALL_HINT = (
+    "No Firefox was found for the end-to-end tests in Firefox (tests marked 'firefox'). Install one of:\n"
+    "  - Debian/Ubuntu: sudo apt-get install -y firefox-esr\n"
+    "  - elsewhere: your distribution's Firefox (tested with Firefox ESR 153)\n"
+    "or point HFSIGNIN_FIREFOX at a Firefox binary."
+)
+
+# network.cookie.cookieBehavior: 1 rejects third-party cookies and storage. In Firefox 153 a
+# cross-site frame then keeps sessionStorage but localStorage and IndexedDB throw SecurityError
+# (boot.js's IndexedDB probe finds that: data-embed="blocked"). 5 is Firefox's own default, Total
+# Cookie Protection: third-party storage works, partitioned per top-level site (data-embed="framed").
+# (Playwright's profile otherwise ends up at 0, accept all. 2 would block storage top-level too.)
+FIREFOX_3P_BLOCKED = {"network.cookie.cookieBehavior": 1}
+FIREFOX_3P_ALLOWED = {"network.cookie.cookieBehavior": 5}
+# Every Firefox of the tests. Firefox runs a cross-site frame in a process of its own (Fission); the
+# WebDriver BiDi mouse input of Firefox 153 only reaches such a frame when dispatched from the parent
+# process, which this pref (off by default there) turns on. Without it, clicks into the Space's frame
+# on the hub's Space page are lost.
+FIREFOX_PREFS = {"remote.events.async.mouse.enabled": True}
+
+# Playwright's screenshots in Firefox add <style>body {}</style> to the page (to sync animations);
+# the Space's CSP (style-src 'self') refuses it and Firefox logs that. Nothing of the app.
+PLAYWRIGHT_SCREENSHOT_STYLE = r"blocked an inline style.*sha256-YjaKGiklmzC6wjXA513HAMmzus8VE61XCOT\+SmwNZWA="
+
+FIREFOX_BIDI_SHIM = Path(__file__).resolve().parent / "firefox_bidi_shim.py"
+
+
+def find_firefox() -> str | None:
+    """A Firefox executable path, or None (then print FIREFOX_INSTALL_HINT)."""
+    explicit = os.environ.get("HFSIGNIN_FIREFOX")
+    if explicit:
+        return explicit if Path(explicit).is_file() else None
+    for candidate in ("/usr/bin/firefox-esr", "firefox-esr", "firefox"):
+        found = shutil.which(candidate)
+        if found:
+            return found
+    return None
+
+
+def firefox_executable(directory: Path, firefox: str | None = None) -> str:
+    """An executable for Playwright's ``executable_path`` that runs ``firefox`` behind
+    firefox_bidi_shim.py (which answers the BiDi commands Firefox ESR lacks)."""
+    firefox = firefox or find_firefox()
+    if firefox is None:
+        raise RuntimeError(FIREFOX_INSTALL_HINT)
+    wrapper = Path(directory) / "firefox-bidi"
+    wrapper.write_text("#!/bin/sh\nexec " + " ".join(shlex.quote(str(a)) for a in (
+        sys.executable, FIREFOX_BIDI_SHIM, firefox)) + ' "$@"\n')
+    wrapper.chmod(0o755)
+    return str(wrapper)
+
+
+def launch_firefox(playwright, directory: Path, prefs: dict | None = None):
+    """Firefox over WebDriver BiDi (Playwright's "moz-firefox" channel), headless."""
+    return playwright.firefox.launch(channel="moz-firefox", executable_path=firefox_executable(directory),
+                                     headless=True, firefox_user_prefs={**FIREFOX_PREFS, **(prefs or {})})
+
+
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "test-results" / "screenshots"
 BOOT_TIMEOUT_MS = 90_000
@@ -90,7 +152,7 @@ class HubControl:
         return resp.json()
 
     def reset(self) -> None:
-        self._ok(self.http.post("/_devhub/reset"))
+        self._ok(self.http.post("/_devhub/reset", json={}))
 
     def fault(self, endpoint: str, **spec) -> None:
         self._ok(self.http.post("/_devhub/faults", json={"endpoint": endpoint, **spec}))

@@ -1,0 +1,157 @@
+"""The core journeys in Firefox (ESR, driven over WebDriver BiDi) against devhub, under
+the same guard as Chromium: sign-in with consent, reload signed in, sign-out, access
+denied, and the Space inside the hub's Space page with third-party storage blocked
+(network.cookie.cookieBehavior=1) and allowed (5, Firefox's default)."""
+
+import pytest
+from playwright.sync_api import expect
+
+from harness import open_space, shot, sign_in, wait_booted
+
+pytestmark = pytest.mark.firefox
+
+
+def boot_path(page) -> str:
+    return page.evaluate("document.documentElement.dataset.pythonBoot")
+
+
+def session_keys(page) -> list[str]:
+    return page.evaluate("Object.keys(sessionStorage)")
+
+
+def space_page(page, hub):
+    page.goto(f"{hub.hub_url}/spaces/{hub.devhub.options.space_id}")
+    return page.frame_locator("#space-frame")
+
+
+def the_frame(page, hub):
+    return next(f for f in page.frames if f.url.startswith(hub.space_url))
+
+
+def finish_in_new_tab(context, link, hub, user):
+    """Click the framed copy's link; the new tab runs the whole sign-in top-level."""
+    with context.expect_page() as opened:
+        link.click()
+    tab = opened.value
+    tab.wait_for_selector(f'[data-login="{user}"]')  # it went straight to the provider
+    tab.click(f'[data-login="{user}"]')
+    tab.click('[data-action="approve"]')
+    assert wait_booted(tab) == "signed-in"
+    expect(tab.locator('[data-user="preferred_username"]')).to_have_text(f"@{user}")
+    assert "sign-in" not in tab.url and "code=" not in tab.url
+    return tab
+
+
+def test_the_guard_sees_firefox_pages(ff_context, ff_page, hub):
+    """Over BiDi too, the guard routes every request and hears console errors, frames included."""
+    ff_page.goto(f"{hub.hub_url}/spaces/{hub.devhub.options.space_id}")
+    frame = the_frame(ff_page, hub)
+    frame.evaluate("new Image().src = 'https://huggingface.co/avatars/probe.png'")  # img-src allows https:
+    frame.evaluate("console.error('guard-probe')")
+    guard = ff_context.guard
+    for _ in range(50):
+        if guard.external and guard.console_errors:
+            break
+        ff_page.wait_for_timeout(100)
+    assert guard.external == ["https://huggingface.co/avatars/probe.png"]
+    assert any("guard-probe" in e for e in guard.console_errors), guard.console_errors
+    guard.external.clear()
+    guard.console_errors.clear()
+
+
+def test_sign_in_with_consent_reload_and_sign_out(ff_page, hub):
+    page = ff_page
+    assert open_space(page, hub) == "signed-out"
+    assert boot_path(page) == "snapshot"  # Firefox restores the build's Pyodide memory snapshot
+    shot(page, "firefox-01-signed-out")
+    assert sign_in(page, user="alice", orgs=["wonderland-lab"]) == "signed-in"
+    expect(page.locator('[data-user="name"]')).to_have_text("Alice Liddell")
+    expect(page.locator('[data-user="preferred_username"]')).to_have_text("@alice")
+    expect(page.locator('[data-user="email"]')).to_have_text("alice@wonderland.example")
+    expect(page.locator("[data-org]")).to_have_count(1)
+    expect(page.locator('[data-org="wonderland-lab"]')).to_contain_text("admin")
+    page.wait_for_selector('[data-repo="wonderland-lab/queen-of-hearts-70b"]')
+    expect(page.locator('[data-repo="alice/looking-glass-7b"]')).to_have_attribute("data-private", "false")
+    assert "code=" not in page.url and "state=" not in page.url
+    shot(page, "firefox-02-signed-in")
+
+    tokens_before = len(hub.events("token"))
+    page.reload()
+    assert wait_booted(page) == "signed-in"
+    assert boot_path(page) == "snapshot"  # again, from the checked copy in Cache Storage
+    expect(page.locator('[data-user="name"]')).to_have_text("Alice Liddell")
+    page.wait_for_selector('[data-repo="alice/looking-glass-7b"]')
+    assert len(hub.events("token")) == tokens_before
+
+    page.click('[data-action="sign-out"]')
+    expect(page.locator("html")).to_have_attribute("data-auth", "signed-out")
+    assert not [k for k in session_keys(page) if k.startswith(("hfsignin:session", "hfsignin:tx:"))]
+    expect(page.locator("[data-repo]")).to_have_count(0)
+    page.reload()
+    assert wait_booted(page) == "signed-out"
+
+
+def test_deny_shows_access_denied_and_retry_signs_in(ff_page, hub):
+    page = ff_page
+    open_space(page, hub)
+    assert sign_in(page, user="bob", approve=False) == "error"
+    banner = page.locator('[role="alert"][data-error="access_denied"]')
+    expect(banner).to_be_visible()
+    expect(banner).to_contain_text("Sign-in cancelled")
+    assert "error=" not in page.url and "state=" not in page.url
+    shot(page, "firefox-03-access-denied")
+    page.click('[data-action="retry"]')
+    page.wait_for_selector('[data-action="approve"]')  # bob is still signed in to the hub
+    page.click('[data-action="approve"]')
+    assert wait_booted(page) == "signed-in"
+    expect(page.locator('[data-user="preferred_username"]')).to_have_text("@bob")
+    expect(page.locator('[role="alert"]')).to_be_hidden()
+
+
+def test_framed_with_storage_blocked_offers_a_new_tab_and_signs_in_there(ff_context, ff_page, hub):
+    page = ff_page
+    seen = []
+    page.on("framenavigated", lambda f: f != page.main_frame and seen.append(f.url))
+    frame = space_page(page, hub)
+    html = frame.locator("html")
+    expect(html).to_have_attribute("data-embed", "blocked")
+    expect(html).to_have_attribute("data-auth", "signed-out")  # not stuck on "loading"
+    link = frame.locator('[data-action="sign-in"]')
+    expect(link).to_have_text("Open in a new tab to sign in")
+    assert link.get_attribute("href") == hub.space_url + "/?sign-in"
+    assert link.get_attribute("target") == "_blank" and "noopener" in link.get_attribute("rel")
+    expect(frame.locator("#embed-note")).to_contain_text("blocks storage")
+    inside = the_frame(page, hub)
+    # What cookieBehavior=1 does to a cross-site frame in Firefox: sessionStorage still works,
+    # IndexedDB (which PyScript needs) throws, so Python is not even started.
+    assert inside.evaluate("(() => { try { indexedDB.open('x'); return 'ok'; } catch (e) { return e.name; } })()") \
+        == "SecurityError"
+    assert not [f for f in inside.evaluate("performance.getEntriesByType('resource').map(e => e.name)") if "pyodide" in f]
+    shot(page, "firefox-04-framed-storage-blocked")
+    tab = finish_in_new_tab(ff_context, link, hub, user="alice")
+    expect(frame.locator("#embed-note")).to_contain_text("continues in the new tab")
+    shot(tab, "firefox-05-new-tab-signed-in")
+    assert not [u for u in seen if u.startswith((hub.hub_url + "/oauth", hub.hub_url + "/login"))]
+
+
+def test_framed_with_storage_allowed_runs_python_and_signs_in_in_a_new_tab(ff_context_3p_allowed, hub):
+    context = ff_context_3p_allowed
+    page = context.new_page()
+    seen = []
+    page.on("framenavigated", lambda f: f != page.main_frame and seen.append(f.url))
+    frame = space_page(page, hub)
+    html = frame.locator("html")
+    expect(html).to_have_attribute("data-embed", "framed")
+    expect(html).to_have_attribute("data-python", "ready", timeout=90_000)
+    expect(html).to_have_attribute("data-auth", "signed-out")
+    assert the_frame(page, hub).evaluate("document.documentElement.dataset.pythonBoot") == "snapshot"
+    link = frame.locator('[data-action="sign-in"]')
+    expect(link).to_have_text("Open in a new tab to sign in")
+    expect(frame.locator("#embed-note")).to_contain_text("cannot be shown inside this frame")
+    shot(page, "firefox-06-framed-storage-allowed")
+    tab = finish_in_new_tab(context, link, hub, user="bob")
+    expect(frame.locator("#embed-note")).to_contain_text("continues in the new tab")
+    # The framed copy never saw a token: the session lives in the new tab only.
+    assert the_frame(page, hub).evaluate("sessionStorage.getItem('hfsignin:session')") is None
+    assert tab.evaluate("sessionStorage.getItem('hfsignin:session')") is not None
+    assert not [u for u in seen if u.startswith((hub.hub_url + "/oauth", hub.hub_url + "/login"))]
