@@ -139,7 +139,7 @@ class Bench:
 
     def b1(self, record: bool) -> None:
         ctx, page, _, _ = self.visit_twice("/bench/b1/", lambda page: mark(page, "b1:ready"))  # warms the cache
-        self.control.post("/_devhub/reset")
+        self.control.post("/_devhub/reset", json={})
         page.click("#sign-in")
         page.click('[data-login="bob"]')
         page.wait_for_selector('[data-action="approve"]')
@@ -164,7 +164,7 @@ class Bench:
     def approve_as(self, page, user: str) -> None:
         """From the signed-out Space: sign-in, the hub's sign-in page, consent. The callback's
         navigation starts with the click on Approve (the marks count from it)."""
-        self.control.post("/_devhub/reset")
+        self.control.post("/_devhub/reset", json={})
         page.click('[data-action="sign-in"]')
         page.click(f'[data-login="{user}"]')
         page.wait_for_selector('[data-action="approve"]')

@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 
+from devhub.cookies import browser_like_jar
 from hfsignin.pkce import generate_verifier, random_token, s256_challenge
 
 INSTALL_HINT = (
@@ -179,7 +180,7 @@ class HubBrowser:
 
     def __init__(self, hub_url: str) -> None:
         self.hub_url = hub_url
-        self.http = httpx.Client(base_url=hub_url, follow_redirects=False, timeout=30)
+        self.http = httpx.Client(base_url=hub_url, follow_redirects=False, timeout=30, cookies=browser_like_jar())
 
     def authorize(self, params: dict, *, user: str = "alice", approve: bool = True,
                   orgs: list[str] | None = None) -> httpx.Response:
@@ -302,3 +303,45 @@ class Traffic:
 
     def token_posts(self) -> list:
         return [r for r in self.requests if r.url.endswith("/oauth/token") and r.method == "POST"]
+
+
+# -- accessibility: axe-core 4 (a devDependency from npm, like the runtime) ----------------------
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+# Evaluated, not added as a <script>: the Space's CSP (script-src 'self') refuses inline scripts,
+# and the DevTools/BiDi evaluation that page.evaluate uses is not subject to it.
+_AXE_RUN = """async (options) => {
+  const result = await axe.run(document, options);
+  return result.violations.map((v) => ({
+    id: v.id, impact: v.impact, help: v.help,
+    targets: v.nodes.map((n) => n.target.flat().join(" ")),
+  }));
+}"""
+
+
+def inject_axe(target) -> None:
+    """Load axe-core into a page or frame (once)."""
+    if target.evaluate("typeof window.axe === 'object'"):
+        return
+    source = AXE.read_text(encoding="utf-8")
+    target.evaluate(source + "\n;void 0")
+    assert target.evaluate("typeof window.axe === 'object'"), "axe-core did not load"
+
+
+def axe_violations(target, **options) -> list[dict]:
+    """axe-core's violations (every rule axe enables by default, best practices included) for
+    the document of a page or frame: [{id, impact, help, targets}]."""
+    inject_axe(target)
+    return target.evaluate(_AXE_RUN, {"resultTypes": ["violations"], **options})
+
+
+def format_violations(violations: list[dict]) -> str:
+    return "\n".join(f"  {v['id']} ({v['impact']}): {v['help']}\n    " + "\n    ".join(v["targets"])
+                     for v in violations)
+
+
+def assert_accessible(target, state: str, **options) -> None:
+    """No axe-core violation in this state; the message names each (id, impact, targets)."""
+    violations = axe_violations(target, **options)
+    assert not violations, f"axe-core: {len(violations)} violation(s) in {state}:\n" + format_violations(violations)

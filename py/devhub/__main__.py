@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .seed import SeedError
 from .server import DEFAULT_SPACE_ID, ROOT, DevHub, Options
+from .variants import CACHE, FRAMING, INJECT
 
 
 def parse_args(argv=None) -> Options:
@@ -27,9 +28,22 @@ def parse_args(argv=None) -> Options:
     p.add_argument("--space-id", default=DEFAULT_SPACE_ID, help=f"owner/name of the emulated Space ({DEFAULT_SPACE_ID})")
     p.add_argument("--auto-login", metavar="USER", help="approve every authorization as USER, with all their orgs")
     p.add_argument("--test-control", action="store_true", help="enable /_devhub/* (faults, events, reset; loopback only)")
-    p.add_argument("--allow-framing", action="store_true", help="let the sign-in and consent pages be framed")
     p.add_argument("--slow-body", type=float, default=0.0, metavar="SECONDS",
                    help="send index.html's <head> at once and the rest SECONDS later, like a slow network")
+    p.add_argument("--inject", choices=INJECT, default="head-start",
+                   help="where window.huggingface goes in index.html: right after <head> (default), just before "
+                        "</head>, or where one report says HF's injector lands in an LF file (crlf-quirk)")
+    p.add_argument("--cache", choices=CACHE, default="revalidate",
+                   help="Cache-Control of the Space's files: no-cache + ETag for all (default; HF's is unknown), "
+                        "or immutable for static_site/vendor/")
+    p.add_argument("--framing", choices=FRAMING, default="self",
+                   help="who may frame the sign-in and consent pages: the hub itself (default, like HF), no one "
+                        "(X-Frame-Options: DENY), or any site")
+    p.add_argument("--no-jwks-cors", dest="jwks_cors", action="store_false",
+                   help="serve /oauth/jwks without CORS headers (a browser's fetch fails at the network level)")
+    p.add_argument("--no-expose-headers", dest="expose_headers", action="store_false",
+                   help="send no Access-Control-Expose-Headers: Link, Retry-After and RateLimit* are hidden "
+                        "from scripts")
     p.add_argument("--space-url", metavar="URL", help="the Space is served elsewhere (e.g. dist/ on another static "
                    "server): run only the hub and accept redirects to URL")
     p.add_argument("--provider", metavar="URL", help="a real OpenID provider (e.g. https://huggingface.co): run only "
@@ -39,7 +53,8 @@ def parse_args(argv=None) -> Options:
     a = p.parse_args(argv)
     return Options(host=a.host, hub_port=a.hub_port, space_port=a.space_port, site=a.site, seed=a.seed,
                    readme=a.readme, space_id=a.space_id, auto_login=a.auto_login, test_control=a.test_control,
-                   allow_framing=a.allow_framing, slow_body=a.slow_body, space_url=a.space_url, provider=a.provider,
+                   slow_body=a.slow_body, inject=a.inject, cache=a.cache, framing=a.framing, jwks_cors=a.jwks_cors,
+                   expose_headers=a.expose_headers, space_url=a.space_url, provider=a.provider,
                    client_id=a.client_id, verbose=a.verbose)
 
 

@@ -5,7 +5,8 @@ skipping ``skip`` of them. It can
 - replace the response (``status``, ``body``, ``content_type``, ``headers``),
 - delay it (``delay`` seconds, then the real or replaced response),
 - patch the real JSON body (``patch``: keys merged in, ``null`` deletes a key),
-- issue a defective id_token (``id_token``: one of ID_TOKEN_DEFECTS).
+- issue a defective id_token (``id_token``: one of ID_TOKEN_DEFECTS),
+- answer as huggingface.co does when a rate limit is hit (``rate_limit``: a preset, below).
 """
 
 from __future__ import annotations
@@ -23,8 +24,34 @@ ID_TOKEN_DEFECTS = frozenset({
 })
 
 
+RATE_LIMIT_BUCKETS = ("api", "pages", "resolvers")
+RATE_LIMIT_DEFAULTS = {"bucket": "api", "reset": 60, "quota": 1000, "window": 300}
+
+
 class FaultError(ValueError):
     pass
+
+
+def rate_limit_headers(bucket: str, reset: int, quota: int, window: int) -> dict[str, str]:
+    """The two headers of HF's 429, in the syntax of docs/hub/rate-limits.md (IETF draft 9, as HF
+    writes it; an HF maintainer shows ``"api";r=0;t=55`` and ``"fixed window";"api";q=500;w=300``
+    in huggingface_hub#3553). No Retry-After: neither source shows HF sending one."""
+    return {"RateLimit": f'"{bucket}";r=0;t={reset}',
+            "RateLimit-Policy": f'"fixed window";"{bucket}";q={quota};w={window}'}
+
+
+def _rate_limit(spec: object) -> dict:
+    """A rate_limit spec with its defaults: bucket, reset (seconds left in the window), quota, window."""
+    if not isinstance(spec, dict) or set(spec) - set(RATE_LIMIT_DEFAULTS):
+        raise FaultError(f"rate_limit is an object with any of {sorted(RATE_LIMIT_DEFAULTS)}")
+    r = {**RATE_LIMIT_DEFAULTS, **spec}
+    if r["bucket"] not in RATE_LIMIT_BUCKETS:
+        raise FaultError(f"rate_limit bucket is one of {list(RATE_LIMIT_BUCKETS)}")
+    numbers = [r[k] for k in ("reset", "quota", "window")]
+    if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in numbers) \
+            or r["quota"] < 1 or not 0 <= r["reset"] <= r["window"]:
+        raise FaultError("rate_limit quota >= 1 and 0 <= reset <= window are integers (seconds)")
+    return r
 
 
 @dataclass
@@ -39,6 +66,7 @@ class Fault:
     delay: float = 0.0
     patch: dict | None = None
     id_token: str | None = None
+    rate_limit: dict | None = None
 
     @classmethod
     def from_json(cls, d: object) -> Fault:
@@ -65,7 +93,17 @@ class Fault:
             raise FaultError(f"id_token defect must be one of {sorted(ID_TOKEN_DEFECTS)}")
         if f.id_token and f.endpoint != "token":
             raise FaultError("id_token defects apply to the token endpoint")
+        if f.rate_limit is not None:
+            f.apply_rate_limit()
         return f
+
+    def apply_rate_limit(self) -> None:
+        """Expand the preset into a 429 with HF's headers; explicit status, body and headers win."""
+        self.rate_limit = _rate_limit(self.rate_limit)
+        self.status = self.status or 429
+        if self.body is None:  # HF's 429 body is not documented
+            self.body = '{"error": "Too many requests: rate limit reached"}'
+        self.headers = {**rate_limit_headers(**self.rate_limit), **self.headers}
 
 
 class FaultBoard:

@@ -7,9 +7,9 @@ import hashlib
 import json
 import secrets
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import wraps
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from authlib.integrations.flask_oauth2 import ResourceProtector
 from authlib.oauth2 import OAuth2Error
@@ -28,30 +28,46 @@ from .provider import (
     scope_list,
 )
 from .seed import App, Org, User, World
-from .space_host import HostSettings
+from .variants import RULES as VARIANT_RULES
+from .variants import VariantError, Variants
 
 CORS_PATHS = ("/api/", "/oauth/token", "/oauth/userinfo", "/oauth/jwks", "/.well-known/openid-configuration")
-FRAME_HEADERS = {"X-Frame-Options": "DENY", "Content-Security-Policy": "frame-ancestors 'none'"}
+# Headers a script on another site may read. Link is believed exposed (the JS client pages with it
+# in browsers); Retry-After and RateLimit* are not known either way (docs/devhub.md).
+EXPOSED_HEADERS = "Link, Retry-After, RateLimit, RateLimit-Policy, WWW-Authenticate, X-Request-Id"
+# Who may frame the sign-in and consent pages. HF's: the hub itself (Gradio Spaces sign in inside
+# the Space page's iframe since gradio#7887; /login reported with SAMEORIGIN).
+FRAMING_HEADERS = {
+    "self": {"X-Frame-Options": "SAMEORIGIN", "Content-Security-Policy": "frame-ancestors 'self'"},
+    "deny": {"X-Frame-Options": "DENY", "Content-Security-Policy": "frame-ancestors 'none'"},
+    "any": {},
+}
+# The test control API (/_devhub/*): who may call it, and what it may change.
+LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
+STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
+CONTROL_HEADER = "X-Devhub-Control"
+STORE_SETTINGS = ("expires_in", "code_lifetime", "drop_scopes")
 
+# The consent page's words, after HF's docs (docs/hub/oauth.md and its pull requests).
 SCOPE_WORDS = {
     "openid": "Confirm your Hugging Face identity",
-    "profile": "See your username, full name and avatar",
+    "profile": "See your profile: username, full name and avatar",
     "email": "See your email address",
     "read-billing": "Know whether you have a payment method set up",
-    "read-memberships": "See which organizations you belong to",
-    "read-repos": "Read your repositories, including private ones",
-    "gated-repos": "Access gated repositories you were granted",
-    "contribute-repos": "Create pull requests and discussions on repositories",
-    "write-repos": "Read and write your repositories",
-    "manage-repos": "Create, delete and fully manage your repositories",
+    "read-memberships": "See which organizations you belong to and your role in each",
+    "read-repos": "Read your personal repositories, including private ones",
+    "gated-repos": "Read the gated repositories you were granted access to",
+    "contribute-repos": "Create repositories, and access only the ones this app created",
+    "write-repos": "Read and write your personal repositories",
+    "manage-repos": "Fully manage your personal repositories, including creating and deleting them",
     "read-collections": "Read your collections",
-    "write-collections": "Create and edit your collections",
-    "inference-api": "Use Inference Providers on your behalf",
+    "write-collections": "Create, edit and delete your collections",
+    "inference-api": "Make inference requests (Inference Providers) on your behalf",
     "read-endpoints": "See your Inference Endpoints",
     "write-endpoints": "Manage your Inference Endpoints",
     "jobs": "Run jobs on your behalf",
     "webhooks": "Manage your webhooks",
-    "write-discussions": "Open discussions and pull requests on your behalf",
+    "write-discussions": "Open discussions and pull requests, comment and react on your behalf",
 }
 
 
@@ -62,13 +78,12 @@ class HubConfig:
     apps: dict[str, App]
     auto_login: str | None = None
     test_control: bool = False
-    allow_framing: bool = False
     space_url: str | None = None
     space_id: str | None = None
     store: Store = field(default_factory=Store)
     faults: FaultBoard = field(default_factory=FaultBoard)
     keys: KeyRing = field(default_factory=KeyRing)
-    host: HostSettings = field(default_factory=HostSettings)  # the Space host's, when devhub runs one
+    variants: Variants = field(default_factory=Variants)  # shared with the Space host, when devhub runs one
 
 
 def avatar_svg(name: str, square: bool) -> str:
@@ -88,8 +103,12 @@ def avatar_svg(name: str, square: bool) -> str:
 def create_hub_app(cfg: HubConfig) -> Flask:
     app = Flask(__name__, static_url_path="/front")
     app.secret_key = secrets.token_bytes(32)
-    app.config.update(SESSION_COOKIE_NAME="devhub_session", SESSION_COOKIE_SAMESITE="Lax",
-                      SESSION_COOKIE_HTTPONLY=True, JSON_SORT_KEYS=False)
+    # SameSite=None: the Space page frames the sign-in and consent pages, and the frame gets
+    # there by a navigation the Space (another site) starts; a Lax cookie would be neither set
+    # nor sent then. huggingface.co's must work the same way for Gradio's in-frame sign-in
+    # (docs/devhub.md). Secure is required with None; browsers honour it on http://localhost.
+    app.config.update(SESSION_COOKIE_NAME="devhub_session", SESSION_COOKIE_SAMESITE="None",
+                      SESSION_COOKIE_SECURE=True, SESSION_COOKIE_HTTPONLY=True, JSON_SORT_KEYS=False)
     app.json.sort_keys = False
     world, store, faults, keys, hub = cfg.world, cfg.store, cfg.faults, cfg.keys, cfg.hub_url
     server = make_server(world, store, keys, hub, cfg.apps.get)
@@ -195,6 +214,8 @@ def create_hub_app(cfg: HubConfig) -> Flask:
     # -- CORS like huggingface.co: the API and the token side, never the pages -----------
 
     def is_cors_path() -> bool:
+        if request.path == "/oauth/jwks" and not cfg.variants.jwks_cors:
+            return False  # a browser's fetch then fails at the network level
         return request.path.startswith(CORS_PATHS)
 
     @app.before_request
@@ -212,12 +233,12 @@ def create_hub_app(cfg: HubConfig) -> Flask:
     def headers(resp: Response) -> Response:
         if is_cors_path():
             resp.headers["Access-Control-Allow-Origin"] = request.headers.get("Origin") or "*"
-            resp.headers["Access-Control-Expose-Headers"] = "Link, Retry-After, WWW-Authenticate, X-Request-Id"
+            if cfg.variants.expose_headers:
+                resp.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
             resp.vary.add("Origin")
         elif request.path.startswith(("/oauth/authorize", "/login", "/logout")) or resp.mimetype == "text/html":
-            if not cfg.allow_framing:
-                for name, value in FRAME_HEADERS.items():
-                    resp.headers.setdefault(name, value)
+            for name, value in FRAMING_HEADERS[cfg.variants.framing].items():
+                resp.headers.setdefault(name, value)
         resp.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         resp.headers.setdefault("X-Content-Type-Options", "nosniff")
         return resp
@@ -454,100 +475,137 @@ def create_hub_app(cfg: HubConfig) -> Flask:
     return app
 
 
+def _loopback_host(netloc: str) -> bool:
+    try:
+        return urlsplit("//" + netloc).hostname in LOOPBACK_HOSTS
+    except ValueError:
+        return False
+
+
+def control_refusal() -> str | None:
+    """Why the current /_devhub/ request is refused, or None. A web page the developer visits
+    could otherwise reset devhub or rotate its keys: it cannot send a JSON body or a custom header
+    cross-site without a preflight (which gets no CORS answer), its Origin names its own site, and
+    a DNS-rebound name still shows in Host."""
+    if request.remote_addr not in ("127.0.0.1", "::1"):
+        return "control requests come from this machine only"
+    if not _loopback_host(request.host):
+        return "the Host header must be localhost, 127.0.0.1 or [::1]"
+    origin = request.headers.get("Origin")
+    if origin is not None and not (origin.startswith("http://") and _loopback_host(origin.removeprefix("http://"))):
+        return "control requests come from loopback pages or from programs (no Origin)"
+    if request.method in STATE_CHANGING and not (request.is_json or CONTROL_HEADER in request.headers):
+        return f"send a JSON body (Content-Type: application/json) or an {CONTROL_HEADER} header"
+    return None
+
+
 def register_control(app: Flask, cfg: HubConfig) -> None:
     store, faults = cfg.store, cfg.faults
 
-    def loopback_only():
-        if request.remote_addr not in ("127.0.0.1", "::1"):
-            abort(403)
+    def refuse(status: int, message: str) -> Response:
+        return make_response(jsonify({"error": message}), status)
+
+    @app.before_request
+    def guard():
+        if request.path.startswith("/_devhub/"):
+            why = control_refusal()
+            if why:
+                return refuse(403, why)
+        return None
 
     def body():
         data = request.get_json(silent=True)
         if data is None:
-            abort(make_response(jsonify({"error": "send a JSON body"}), 400))
+            abort(refuse(400, "send a JSON body"))
         return data
 
     @app.post("/_devhub/faults")
     def add_faults():
-        loopback_only()
         data = body()
         try:
             added = [Fault.from_json(d) for d in (data if isinstance(data, list) else [data])]
         except FaultError as exc:
-            return make_response(jsonify({"error": str(exc)}), 400)
+            return refuse(400, str(exc))
         for f in added:
             faults.add(f)
         return jsonify({"pending": faults.pending()})
 
     @app.get("/_devhub/faults")
     def list_faults():
-        loopback_only()
         return jsonify({"pending": faults.pending()})
 
     @app.delete("/_devhub/faults")
     def clear_faults():
-        loopback_only()
         faults.clear()
         return jsonify({"pending": []})
 
     @app.get("/_devhub/events")
     def events():
-        loopback_only()
         since = request.args.get("since", default=0, type=int)
         with store.lock:
             return jsonify([e for e in store.events if e["seq"] > since])
 
     @app.post("/_devhub/reset")
     def reset():
-        loopback_only()
         store.reset()
         faults.clear()
-        cfg.host.body_delay = 0.0
+        cfg.variants.restore()
         return jsonify({"ok": True})
 
     @app.post("/_devhub/settings")
     def settings():
-        loopback_only()
         data = body()
+        if not isinstance(data, dict):
+            return refuse(400, "settings are a JSON object")
+        unknown = set(data) - set(STORE_SETTINGS) - set(VARIANT_RULES)
+        if unknown:
+            return refuse(400, f"unknown settings: {', '.join(sorted(unknown))}")
+        error = store_settings_error(data)
+        if error:
+            return refuse(400, error)
+        try:
+            cfg.variants.update({k: v for k, v in data.items() if k in VARIANT_RULES})
+        except VariantError as exc:
+            return refuse(400, f"{exc}, or null")
+        apply_store_settings(store.settings, data)
         s = store.settings
-        for name in ("expires_in", "code_lifetime"):
-            if name in data:
-                value = data[name]
-                if value is not None and not (isinstance(value, int) and value > 0):
-                    return make_response(jsonify({"error": f"{name} must be a positive integer or null"}), 400)
-                setattr(s, name, value if value is not None else (300 if name == "code_lifetime" else None))
-        if "drop_scopes" in data:
-            drop = data["drop_scopes"] or []
-            if not isinstance(drop, list) or not all(isinstance(x, str) for x in drop) or "openid" in drop:
-                return make_response(jsonify({"error": "drop_scopes is a list of scopes other than openid"}), 400)
-            s.drop_scopes = drop
-        if "allow_framing" in data:
-            cfg.allow_framing = bool(data["allow_framing"])
-        if "body_delay" in data:
-            delay = data["body_delay"]
-            if delay is not None and (isinstance(delay, bool) or not isinstance(delay, int | float)
-                                      or not 0 <= delay <= 30):
-                return make_response(jsonify({"error": "body_delay is seconds between 0 and 30, or null"}), 400)
-            cfg.host.body_delay = float(delay or 0)
-        return jsonify({"expires_in": s.expires_in, "code_lifetime": s.code_lifetime,
-                        "drop_scopes": s.drop_scopes, "allow_framing": cfg.allow_framing,
-                        "body_delay": cfg.host.body_delay})
+        return jsonify({"expires_in": s.expires_in, "code_lifetime": s.code_lifetime, "drop_scopes": s.drop_scopes,
+                        **asdict(cfg.variants)})
 
     @app.post("/_devhub/revoke")
     def revoke():
-        loopback_only()
         data = body()
         return jsonify({"revoked": store.revoke_user(str(data.get("username", "")))})
 
     @app.post("/_devhub/rotate-keys")
     def rotate_keys():
-        loopback_only()
         cfg.keys.rotate()
         return jsonify(cfg.keys.jwks())
 
     @app.get("/_devhub/grants")
     def grants():
-        loopback_only()
         with store.lock:
             return jsonify([{"user": u, "client_id": c, "scopes": sorted(g_.scopes), "orgs": sorted(g_.orgs)}
                             for (u, c), g_ in store.grants.items()])
+
+
+def store_settings_error(data: dict) -> str | None:
+    """What is wrong with the provider's own settings in ``data`` (lifetimes, scopes granted), or None."""
+    for name in ("expires_in", "code_lifetime"):
+        value = data.get(name)
+        if value is not None and not (isinstance(value, int) and not isinstance(value, bool) and value > 0):
+            return f"{name} must be a positive integer or null"
+    drop = data.get("drop_scopes") or []
+    if not isinstance(drop, list) or not all(isinstance(x, str) for x in drop) or "openid" in drop:
+        return "drop_scopes is a list of scopes other than openid"
+    return None
+
+
+def apply_store_settings(s, data: dict) -> None:
+    """Set the provider's own settings in ``data`` (checked by store_settings_error); null restores."""
+    if "expires_in" in data:
+        s.expires_in = data["expires_in"]
+    if "code_lifetime" in data:
+        s.code_lifetime = data["code_lifetime"] or 300
+    if "drop_scopes" in data:
+        s.drop_scopes = data["drop_scopes"] or []

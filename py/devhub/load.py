@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from .cookies import browser_like_jar
 from .server import DevHub, Options
 
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -74,7 +75,7 @@ def _sign_in(hub_url: str, client_id: str, redirect_uri: str, user: str) -> tupl
     params = {"client_id": client_id, "redirect_uri": redirect_uri, "response_type": "code",
               "scope": "openid profile", "state": state, "nonce": random_token(),
               "code_challenge": s256_challenge(verifier), "code_challenge_method": "S256"}
-    with httpx.Client(base_url=hub_url, timeout=60) as c:
+    with httpx.Client(base_url=hub_url, timeout=60, cookies=browser_like_jar()) as c:
         page = c.get("/oauth/authorize?" + urlencode(params))
         login = {"csrf": _CSRF.search(page.text).group(1), "username": user,
                  "next": html.unescape(_NEXT.search(page.text).group(1))}

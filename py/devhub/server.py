@@ -13,7 +13,8 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from .hub import HubConfig, create_hub_app
 from .seed import SeedError, World, card_scopes, load_world, space_app
-from .space_host import HostSettings, content_security_policy, create_space_app
+from .space_host import create_space_app
+from .variants import VariantError, Variants
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SPACE_ID = "hfsignin/sign-in-with-hf"
@@ -48,8 +49,12 @@ class Options:
     space_id: str = DEFAULT_SPACE_ID
     auto_login: str | None = None
     test_control: bool = False
-    allow_framing: bool = False
     slow_body: float = 0.0  # seconds between index.html's </head> and its body (a slow network)
+    inject: str = "head-start"  # where window.huggingface goes: head-start, head-end or crlf-quirk
+    cache: str = "revalidate"  # the Space's files: revalidate (all), or immutable (static_site/vendor/)
+    framing: str = "self"  # sign-in and consent pages framable by: self (the hub), deny (no one), any
+    jwks_cors: bool = True  # CORS headers on /oauth/jwks
+    expose_headers: bool = True  # Access-Control-Expose-Headers (Link, Retry-After, RateLimit, ...)
     verbose: bool = False
     space_url: str | None = None  # the Space is served elsewhere (e.g. a built folder): no Space host
     provider: str | None = None  # a real OpenID provider (https://huggingface.co): no hub
@@ -71,7 +76,12 @@ class DevHub:
         if options.auto_login and options.auto_login not in self.world.users:
             raise SeedError(f"--auto-login: no user called {options.auto_login!r} in the seed")
         self.card = read_card(options.readme or options.site / "README.md")
-        self.host = HostSettings(body_delay=options.slow_body)
+        try:
+            self.variants = Variants(inject=options.inject, cache=options.cache, framing=options.framing,
+                                     jwks_cors=options.jwks_cors, expose_headers=options.expose_headers,
+                                     body_delay=options.slow_body)
+        except VariantError as exc:
+            raise SeedError(str(exc)) from None
         self._servers: list[BaseWSGIServer] = []
         self._threads: list[threading.Thread] = []
 
@@ -100,8 +110,8 @@ class DevHub:
             self.space_app = space_app(o.space_id, self.space_url, self.card)
             apps = {**self.world.apps, self.space_app.client_id: self.space_app}
             self.hub = HubConfig(hub_url=self.hub_url, world=self.world, apps=apps, auto_login=o.auto_login,
-                                 test_control=o.test_control, allow_framing=o.allow_framing,
-                                 space_url=self.space_url, space_id=o.space_id, host=self.host)
+                                 test_control=o.test_control, space_url=self.space_url, space_id=o.space_id,
+                                 variants=self.variants)
             hub_srv.app = create_hub_app(self.hub)
             client_id = self.space_app.client_id
         self.variables = {
@@ -112,9 +122,7 @@ class DevHub:
             "SPACE_ID": o.space_id,
         }
         if space_srv is not None:
-            space_srv.app = create_space_app(o.site, self.variables,
-                                             csp=content_security_policy(self.variables, self.hub_url),
-                                             settings=self.host)
+            space_srv.app = create_space_app(o.site, self.variables, self.variants)
         for srv in (hub_srv, space_srv):
             if srv is None:
                 continue

@@ -3,15 +3,16 @@ does, injecting ``window.huggingface.variables`` into index.html's <head>."""
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
+import re
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Flask, Response, abort, make_response, request, send_file
 from werkzeug.security import safe_join
+
+from .variants import Variants
 
 HIDDEN = {"node_modules", "__pycache__", "tests", "test-results", "bench-results"}
 MIME = {
@@ -30,13 +31,8 @@ MIME = {
     ".md": "text/markdown",
 }
 IMMUTABLE = "public, max-age=31536000, immutable"
-
-
-@dataclass
-class HostSettings:
-    """What a test (``/_devhub/settings``) or a flag may change while the host runs."""
-
-    body_delay: float = 0.0  # seconds between index.html's </head> and the rest: a slow network
+VENDOR = "static_site/vendor/"
+HEAD_TAG = re.compile(r"<head[\s>]", re.IGNORECASE)
 
 
 def injection(variables: dict) -> str:
@@ -45,35 +41,42 @@ def injection(variables: dict) -> str:
     return f"<script>window.huggingface = {data};</script>"
 
 
-def content_security_policy(variables: dict, hub_url: str) -> str:
-    """The header a Space host can send: like the page's own meta policy, narrowed to
-    this hub, plus the hash of the injected variables script (the one inline script)."""
-    inline = injection(variables).removeprefix("<script>").removesuffix("</script>")
-    digest = base64.b64encode(hashlib.sha256(inline.encode()).digest()).decode()
-    return "; ".join([
-        "default-src 'none'",
-        f"script-src 'self' 'wasm-unsafe-eval' 'unsafe-eval' 'sha256-{digest}'",
-        "style-src 'self'",
-        f"img-src 'self' https: {hub_url}",
-        f"connect-src 'self' {hub_url}",
-        "font-src 'self'",
-        "manifest-src 'self'",
-        "worker-src 'self'",
-        "base-uri 'none'",
-        "form-action 'none'",
-        "object-src 'none'",
-        f"frame-ancestors 'self' {hub_url}",
-    ])
+def _head_start(html: str) -> int:
+    """Just past the ``<head ...>`` tag (the very start when there is none)."""
+    tag = HEAD_TAG.search(html)
+    return html.find(">", tag.start()) + 1 if tag else 0
 
 
-def inject(html: str, variables: dict) -> str:
-    """Put the variables script first thing in <head>, as Hugging Face does."""
-    lower = html.lower()
-    at = lower.find("<head")
-    if at < 0:
-        return injection(variables) + html
-    close = html.find(">", at)
-    return html[: close + 1] + injection(variables) + html[close + 1:]
+def _head_end(html: str) -> int:
+    at = html.lower().find("</head>")
+    return at if at >= 0 else _head_start(html)
+
+
+def _crlf_quirk(html: str) -> int:
+    """Where the single public report says HF's injector lands: it counts as if every line
+    ended in CRLF, so in an LF file it is early by the number of bare newlines before the end
+    of ``<head>``; ``<!doctype html>\\n<html>\\n<head>`` becomes ``<hea<script>…</script>d>``.
+    A CRLF file, or ``<head>`` on the first line, comes out right."""
+    end = _head_start(html)
+    bare_newlines = html.count("\n", 0, end) - html.count("\r\n", 0, end)
+    return max(0, end - bare_newlines)
+
+
+PLACEMENTS = {"head-start": _head_start, "head-end": _head_end, "crlf-quirk": _crlf_quirk}
+
+
+def inject(html: str, variables: dict, placement: str = "head-start") -> str:
+    """index.html with the variables script where Hugging Face puts it: by default first thing
+    in <head> (before anything else when there is no <head>)."""
+    at = PLACEMENTS[placement](html)
+    return html[:at] + injection(variables) + html[at:]
+
+
+def cache_control(path: str, mode: str) -> str:
+    """HF's cache headers for a static Space's files are not public: by default every file is
+    revalidated with its ETag (always correct, if slower); ``immutable`` keeps the versioned
+    runtime under static_site/vendor/ for a year, as a CDN in front of the Space might."""
+    return IMMUTABLE if mode == "immutable" and path.startswith(VENDOR) else "no-cache"
 
 
 def slow_body(body: bytes, delay: float):
@@ -86,11 +89,26 @@ def slow_body(body: bytes, delay: float):
     yield body[split:]
 
 
-def create_space_app(site: Path, variables: dict, csp: str | None = None,
-                     settings: HostSettings | None = None) -> Flask:
+def create_space_app(site: Path, variables: dict, variants: Variants) -> Flask:
+    """A plain static host, like ``*.static.hf.space``: the files, their types, validators and
+    cache headers, and nothing of this project's own design (no Content-Security-Policy: a
+    Space's pages carry their own policy, in a <meta> tag)."""
     app = Flask(__name__, static_folder=None)
     site = site.resolve()
-    settings = settings or HostSettings()
+
+    def serve_index(full: str) -> Response:
+        # Bytes as stored: read_text() would turn CRLF into LF, and line endings matter here.
+        html = Path(full).read_bytes().decode("utf-8")
+        body = inject(html, variables, variants.inject).encode()
+        resp = make_response(body)
+        resp.mimetype = "text/html"
+        resp.set_etag(hashlib.sha256(body).hexdigest()[:32])
+        resp.headers["Cache-Control"] = "no-cache"
+        resp = resp.make_conditional(request)
+        if variants.body_delay and resp.status_code == 200:
+            resp.response = slow_body(body, variants.body_delay)
+            resp.headers.pop("Content-Length", None)
+        return resp
 
     @app.get("/", defaults={"path": ""})
     @app.get("/<path:path>")
@@ -103,29 +121,11 @@ def create_space_app(site: Path, variables: dict, csp: str | None = None,
         full = safe_join(str(site), path)
         if full is None or not Path(full).is_file():
             abort(404)
-        suffix = Path(full).suffix.lower()
         if parts[-1] == "index.html":
-            html = inject(Path(full).read_text(encoding="utf-8"), variables)
-            body = html.encode()
-            etag = hashlib.sha256(body).hexdigest()[:32]
-            resp = make_response(body)
-            resp.mimetype = "text/html"
-            resp.set_etag(etag)
-            resp.headers["Cache-Control"] = "no-cache"
-            if csp and path == "index.html":  # the Space's app_file; other pages are not the app
-                resp.headers["Content-Security-Policy"] = csp
-            resp = resp.make_conditional(request)
-            if settings.body_delay and resp.status_code == 200:
-                resp.response = slow_body(body, settings.body_delay)
-                resp.headers.pop("Content-Length", None)
-            return resp
-        resp: Response = send_file(full, mimetype=MIME.get(suffix), conditional=True, etag=True)
-        resp.headers["Cache-Control"] = IMMUTABLE if path.startswith("static_site/vendor/") else "no-cache"
-        return resp
-
-    @app.after_request
-    def common(resp: Response) -> Response:
-        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+            return serve_index(full)
+        resp: Response = send_file(full, mimetype=MIME.get(Path(full).suffix.lower()), conditional=True, etag=True)
+        resp.headers["Cache-Control"] = cache_control(path, variants.cache)
+        resp.headers.pop("Content-Disposition", None)  # Flask's "inline; filename=…": no static host's
         return resp
 
     return app

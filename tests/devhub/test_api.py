@@ -114,6 +114,29 @@ def test_cors_like_huggingface(http, hub):
     assert "access-control-allow-origin" not in page.headers
 
 
+def test_jwks_can_be_served_without_cors(http, hub):
+    """Nothing public shows whether huggingface.co sends CORS headers on its JWKS."""
+    origin = {"Origin": hub.space_url}
+    hub.settings(jwks_cors=False)
+    r = http.get("/oauth/jwks", headers=origin)
+    assert r.status_code == 200 and r.json()["keys"]
+    assert not [h for h in r.headers if h.startswith("access-control-")]
+    pre = http.options("/oauth/jwks", headers={**origin, "Access-Control-Request-Method": "GET"})
+    assert not [h for h in pre.headers if h.startswith("access-control-")]
+    assert http.get("/.well-known/openid-configuration", headers=origin).headers["access-control-allow-origin"]
+
+
+def test_headers_can_be_hidden_from_scripts(http, hub):
+    origin = {"Origin": hub.space_url}
+    shown = http.get("/api/models?limit=1", headers=origin)
+    assert {"Link", "Retry-After", "RateLimit", "RateLimit-Policy"} <= {
+        h.strip() for h in shown.headers["access-control-expose-headers"].split(",")}
+    hub.settings(expose_headers=False)
+    hidden = http.get("/api/models?limit=1", headers=origin)
+    assert hidden.headers["link"] and hidden.headers["access-control-allow-origin"] == hub.space_url
+    assert "access-control-expose-headers" not in hidden.headers
+
+
 def test_avatars_are_local_svgs(http):
     r = http.get("/avatars/alice.svg")
     assert r.status_code == 200 and r.headers["content-type"].startswith("image/svg+xml") and b"<svg" in r.content

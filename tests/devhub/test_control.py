@@ -85,7 +85,8 @@ def test_auto_login_approves_at_once_with_all_orgs():
 
 def test_cli_help_and_bad_arguments():
     help_text = subprocess.run([sys.executable, "-m", "devhub", "--help"], capture_output=True, text=True, check=True).stdout
-    for flag in ("--host", "--hub-port", "--space-port", "--site", "--seed", "--auto-login", "--test-control"):
+    for flag in ("--host", "--hub-port", "--space-port", "--site", "--seed", "--auto-login", "--test-control",
+                 "--slow-body", "--inject", "--cache", "--framing", "--no-jwks-cors", "--no-expose-headers"):
         assert flag in help_text
     bad = subprocess.run([sys.executable, "-m", "devhub", "--auto-login", "nobody", "--hub-port", "0",
                           "--space-port", "0"], capture_output=True, text=True, timeout=60)
@@ -111,3 +112,90 @@ def test_seed_file_swaps_the_world(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "devhub", "--seed", str(seed), "--hub-port", "0", "--space-port", "0"],
                          capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "unknown owner ghost" in bad.stderr
+
+
+def test_control_needs_a_loopback_origin_and_host(hub):
+    """A page the developer visits may send requests to devhub; rebinding its own name to
+    127.0.0.1 still leaves that name in Host. httpx (like curl) sends no Origin: accepted."""
+    reset = hub.devhub.hub_url + "/_devhub/reset"
+    for headers in ({"Origin": "https://evil.example"}, {"Origin": "null"}, {"Host": "evil.example"},
+                    {"Host": "evil.example:5564"}, {"Host": "localhost.evil.example"}):
+        r = httpx.post(reset, json={}, headers=headers)
+        assert r.status_code == 403 and r.json()["error"], headers
+    assert httpx.get(hub.devhub.hub_url + "/_devhub/faults", headers={"Origin": "https://evil.example"}).status_code == 403
+    port = hub.devhub.hub_url.rsplit(":", 1)[1]
+    for headers in ({}, {"Origin": "http://localhost:8000"}, {"Origin": "http://127.0.0.1:1"},
+                    {"Origin": "http://[::1]:2"}, {"Host": f"127.0.0.1:{port}"}, {"Host": f"[::1]:{port}"},
+                    {"Host": "localhost"}):
+        assert httpx.post(reset, json={}, headers=headers).status_code == 200, headers
+
+
+def test_control_changes_only_with_a_non_simple_request(hub):
+    """A cross-site form or a simple fetch cannot send JSON or a custom header without a preflight."""
+    for kwargs in ({}, {"data": {"endpoint": "token"}}, {"content": "{}", "headers": {"Content-Type": "text/plain"}},
+                   {"files": {"f": b"{}"}}):
+        assert hub.http.post("/_devhub/reset", **kwargs).status_code == 403, kwargs
+        assert hub.http.post("/_devhub/faults", **kwargs).status_code == 403, kwargs
+    assert hub.http.delete("/_devhub/faults").status_code == 403
+    assert hub.http.delete("/_devhub/faults", headers={"X-Devhub-Control": "1"}).status_code == 200
+    assert hub.http.post("/_devhub/reset", headers={"X-Devhub-Control": "1"}).status_code == 200
+    assert hub.http.post("/_devhub/reset", json={}).status_code == 200
+    assert hub.http.get("/_devhub/events").status_code == 200
+
+
+@pytest.mark.parametrize("values", [
+    {"surprise": 1}, {"inject": "head"}, {"cache": "forever"}, {"framing": "none"}, {"jwks_cors": 0},
+    {"expose_headers": "no"}, {"body_delay": 31}, {"body_delay": True}, {"framing": "deny", "cache": "forever"},
+    {"expires_in": 5, "framing": "nobody"}, {"framing": "deny", "drop_scopes": ["openid"]}, {"expires_in": True},
+])
+def test_bad_settings_are_refused_and_change_nothing(hub, values):
+    before = hub.settings()
+    r = hub.http.post("/_devhub/settings", json=values)
+    assert r.status_code == 400 and r.json()["error"]
+    assert hub.settings() == before
+
+
+def test_null_and_reset_restore_the_launch_values():
+    launched = DevHub(Options(hub_port=0, space_port=0, test_control=True, framing="deny", cache="immutable",
+                              inject="head-end", jwks_cors=False, expose_headers=False, slow_body=0.5)).start()
+    control = httpx.Client(base_url=launched.hub_url, timeout=30)
+    try:
+        launch = {"framing": "deny", "cache": "immutable", "inject": "head-end", "jwks_cors": False,
+                  "expose_headers": False, "body_delay": 0.5}
+        assert control.post("/_devhub/settings", json={}).json().items() >= launch.items()
+        changed = {"framing": "self", "cache": "revalidate", "inject": "crlf-quirk", "jwks_cors": True,
+                   "expose_headers": True, "body_delay": 0}
+        assert control.post("/_devhub/settings", json=changed).json().items() >= changed.items()
+        restored = control.post("/_devhub/settings", json={"framing": None, "body_delay": None}).json()
+        assert (restored["framing"], restored["body_delay"], restored["cache"]) == ("deny", 0.5, "revalidate")
+        control.post("/_devhub/reset", json={})
+        assert control.post("/_devhub/settings", json={}).json().items() >= launch.items()
+    finally:
+        control.close()
+        launched.stop()
+
+
+def test_rate_limit_preset_answers_like_huggingface(hub, http):
+    """docs/hub/rate-limits.md: 429 with RateLimit and RateLimit-Policy (IETF draft 9 as HF writes
+    it), five-minute windows; no Retry-After (neither HF's docs nor a maintainer's dump show one)."""
+    hub.fault("whoami", rate_limit={})
+    r = http.get("/api/whoami-v2", headers={"Origin": hub.space_url})
+    assert r.status_code == 429 and r.json()["error"]
+    assert r.headers["ratelimit"] == '"api";r=0;t=60'
+    assert r.headers["ratelimit-policy"] == '"fixed window";"api";q=1000;w=300'
+    assert "retry-after" not in r.headers
+    assert {"RateLimit", "RateLimit-Policy"} <= {h.strip() for h in r.headers["access-control-expose-headers"].split(",")}
+    hub.fault("models", rate_limit={"bucket": "pages", "reset": 5, "quota": 200}, headers={"Retry-After": "5"})
+    r = http.get("/api/models")
+    assert (r.status_code, r.headers["ratelimit"], r.headers["retry-after"]) == (429, '"pages";r=0;t=5', "5")
+    assert r.headers["ratelimit-policy"] == '"fixed window";"pages";q=200;w=300'
+
+
+@pytest.mark.parametrize("spec", [
+    True, [], {"bucket": "everything"}, {"reset": -1}, {"reset": 301}, {"quota": 0}, {"window": "300"},
+    {"surprise": 1}, {"reset": True},
+])
+def test_bad_rate_limit_presets_are_refused(hub, http, spec):
+    r = http.post("/_devhub/faults", json={"endpoint": "whoami", "rate_limit": spec})
+    assert r.status_code == 400 and r.json()["error"]
+    assert hub.pending_faults() == []

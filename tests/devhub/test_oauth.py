@@ -53,12 +53,35 @@ def test_deny_redirects_with_access_denied_and_the_state(agent, attempt):
     assert "code" not in params
 
 
-def test_sign_in_and_consent_pages_cannot_be_framed(agent, attempt):
+def test_sign_in_and_consent_pages_can_be_framed_by_the_hub_only(agent, attempt, hub):
+    """As on huggingface.co, where Gradio Spaces sign in inside the Space page's frame."""
     page = agent.http.get("/oauth/authorize", params=attempt().params)
     assert 'data-login="alice"' in page.text and 'data-login="bob"' in page.text
-    assert page.headers["x-frame-options"] == "DENY"
-    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
-    assert "access-control-allow-origin" not in page.headers
+    code_for(agent, attempt())  # signs in
+    consent = agent.http.get("/oauth/authorize", params=attempt(prompt="consent").params)
+    assert 'data-action="approve"' in consent.text
+    for resp in (page, consent):
+        assert resp.headers["x-frame-options"] == "SAMEORIGIN"
+        assert resp.headers["content-security-policy"] == "frame-ancestors 'self'"
+        assert "access-control-allow-origin" not in resp.headers
+    assert hub.settings(framing="deny")["framing"] == "deny"
+    denied = agent.http.get("/oauth/authorize", params=attempt().params)
+    assert denied.headers["x-frame-options"] == "DENY"
+    assert denied.headers["content-security-policy"] == "frame-ancestors 'none'"
+    hub.settings(framing="any")
+    anyone = agent.http.get("/oauth/authorize", params=attempt().params)
+    assert "x-frame-options" not in anyone.headers and "content-security-policy" not in anyone.headers
+
+
+def test_consent_words_follow_huggingface_docs():
+    from devhub.hub import SCOPE_WORDS
+    from devhub.provider import SCOPES_SUPPORTED
+
+    assert set(SCOPE_WORDS) == set(SCOPES_SUPPORTED)
+    contribute = SCOPE_WORDS["contribute-repos"]
+    assert "Create repositories" in contribute and "this app created" in contribute
+    assert "pull request" not in contribute.lower()
+    assert "role" in SCOPE_WORDS["read-memberships"]
 
 
 def test_unknown_client_or_bad_redirect_is_an_error_page_never_a_redirect(agent, attempt, hub):

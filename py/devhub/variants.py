@@ -1,0 +1,64 @@
+"""The behaviours of huggingface.co that devhub lets you switch: where HF's behaviour is
+uncertain (devhub plays each variant, docs/devhub.md names the evidence) or where a test needs
+the other case. Flags set them at launch, ``POST /_devhub/settings`` changes them while devhub
+runs (``null`` restores the launch value), ``POST /_devhub/reset`` restores them all."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+INJECT = ("head-start", "head-end", "crlf-quirk")
+CACHE = ("revalidate", "immutable")
+FRAMING = ("self", "deny", "any")
+MAX_BODY_DELAY = 30
+
+
+class VariantError(ValueError):
+    pass
+
+
+def _seconds(value) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int | float) and 0 <= value <= MAX_BODY_DELAY
+
+
+RULES = {
+    "inject": (lambda v: v in INJECT, f"inject is one of {', '.join(INJECT)}"),
+    "cache": (lambda v: v in CACHE, f"cache is one of {', '.join(CACHE)}"),
+    "framing": (lambda v: v in FRAMING, f"framing is one of {', '.join(FRAMING)}"),
+    "jwks_cors": (lambda v: isinstance(v, bool), "jwks_cors is true or false"),
+    "expose_headers": (lambda v: isinstance(v, bool), "expose_headers is true or false"),
+    "body_delay": (_seconds, f"body_delay is seconds between 0 and {MAX_BODY_DELAY}"),
+}
+
+
+@dataclass
+class Variants:
+    inject: str = "head-start"  # where window.huggingface goes in index.html
+    cache: str = "revalidate"  # Cache-Control of the Space's files
+    framing: str = "self"  # who may frame the sign-in and consent pages
+    jwks_cors: bool = True  # CORS headers on /oauth/jwks
+    expose_headers: bool = True  # Access-Control-Expose-Headers on the API and token side
+    body_delay: float = 0.0  # seconds between index.html's </head> and the rest: a slow network
+
+    def __post_init__(self) -> None:
+        for name, value in asdict(self).items():
+            setattr(self, name, check(name, value))
+        self._launch = asdict(self)
+
+    def update(self, changes: dict) -> None:
+        """Apply ``{name: value}`` (``None`` restores the launch value); all or nothing."""
+        values = {name: self._launch[name] if value is None else check(name, value)
+                  for name, value in changes.items()}
+        for name, value in values.items():
+            setattr(self, name, value)
+
+    def restore(self) -> None:
+        """Back to the values devhub was launched with."""
+        self.update(dict.fromkeys(RULES))
+
+
+def check(name: str, value):
+    accepts, rule = RULES[name]
+    if not accepts(value):
+        raise VariantError(rule)
+    return float(value) if name == "body_delay" else value
