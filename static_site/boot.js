@@ -2,10 +2,12 @@
 // reads a token.
 //   1. The state at once: a returning sign-in says "Completing sign-in…" instead of
 //      flashing the sign-in button.
-//   2. Where the page runs: inside a frame (the Space page on huggingface.co embeds
-//      this app from another site) the sign-in control becomes a link that opens
-//      this Space top-level in a new tab; with storage blocked PyScript would hang
-//      at boot, so it is not started at all.
+//   2. Where the page runs. Inside a frame (the Space page on huggingface.co embeds
+//      this app from another site) with working storage, and with the provider's own
+//      page as the parent, sign-in happens in the frame (as Gradio's does); elsewhere
+//      in a frame the sign-in control becomes a link that opens this Space top-level
+//      in a new tab. With storage blocked PyScript would hang at boot, so it is not
+//      started at all.
 //   3. The interpreter: pyodide-loader.mjs is imported at once, so Pyodide (from
 //      the build's snapshot when it verifies) loads while the rest of the page does.
 //   4. PyScript, once the document is parsed: it reads its config from
@@ -54,6 +56,32 @@
   // -- 2. where the page runs ----------------------------------------------------------
   var framed;
   try { framed = window.top !== window.self; } catch (e) { framed = true; }
+  var IN_FRAME = "hfsignin:in-frame"; // "started" by the app before it takes the frame to the provider
+
+  // The parent's origin: location.ancestorOrigins in Chromium and WebKit (set by the browser,
+  // whatever the parent's referrer policy); document.referrer in Firefox (the parent's origin
+  // at least, under the default strict-origin-when-cross-origin policy; empty if it sends none).
+  function parentOrigin() {
+    var ancestors = location.ancestorOrigins;
+    if (ancestors && ancestors.length) return ancestors[0];
+    try { return new URL(document.referrer).origin; } catch (e) { return null; }
+  }
+
+  function providerOrigin() {
+    try { return new URL(window.huggingface.variables.OPENID_PROVIDER_URL).origin; } catch (e) { return null; }
+  }
+
+  // Sign in inside the frame only when the frame's parent is the provider's own page (its
+  // sign-in and consent pages may be framed there) and an earlier attempt in this tab did
+  // not stall: a provider page that refuses the frame leaves it on an error page, and the
+  // visitor's reload brings the app back with the attempt unfinished.
+  function signInInFrame() {
+    var attempt = sessionStorage.getItem(IN_FRAME);
+    if (callback) sessionStorage.removeItem(IN_FRAME);
+    else if (attempt === "started") sessionStorage.setItem(IN_FRAME, "refused");
+    var provider = providerOrigin();
+    return Boolean(provider) && parentOrigin() === provider && sessionStorage.getItem(IN_FRAME) !== "refused";
+  }
 
   function newTabSignIn(why) {
     whenParsed(function () {
@@ -206,9 +234,18 @@
     if (words[detail]) document.getElementById("boot-label").textContent = words[detail];
   });
 
-  if (framed) {
+  if (framed && storage) {
+    var refusedBefore = sessionStorage.getItem(IN_FRAME) === "started" && !callback;
+    if (signInInFrame()) {
+      root.dataset.embed = "space";
+    } else {
+      root.dataset.embed = "framed";
+      newTabSignIn(refusedBefore
+        ? "Hugging Face's sign-in page could not be shown inside this page, so sign-in happens in a tab of its own."
+        : "This page cannot tell that it is shown on Hugging Face, so sign-in happens in a tab of its own.");
+    }
+  } else if (framed) {
     root.dataset.embed = "framed";
-    if (storage) newTabSignIn("Hugging Face's sign-in page cannot be shown inside this frame, so sign-in happens in a tab of its own.");
   }
   if (!storage) {
     blocked();

@@ -1,16 +1,19 @@
-"""HFSignIn: the whole flow, from the button to a validated Session.
+"""HFSignIn: the whole flow, from the button to a validated Session, and the
+Session's life afterwards.
 
 click → login_url() stores a Transaction and builds the authorize URL → the
 provider → handle_redirect() takes the Transaction by state → token request →
 id_token checked → userinfo (same sub) → Session stored → URL cleaned.
+Then: renewal before expiry (one tab of a family at a time, with backoff), the
+other tabs told of renewals and sign-outs, restore() on reload.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-from collections.abc import Callable, Iterable
-from dataclasses import replace
+import random
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
 from . import errors as E
@@ -21,7 +24,8 @@ from .discovery import ProviderMetadata, discovery_url, parse_metadata
 from .environment import Environment
 from .errors import SignInError
 from .hub_api import HubApi
-from .idtoken import validate_id_token, verify_signature
+from .idtoken import TLS, validate_refreshed_claims, verify_id_token, verify_signature
+from .jws import JWSError, parse_compact
 from .models import UserInfo
 from .pkce import generate_verifier, random_token, s256_challenge
 from .session import Session, SessionStore
@@ -29,13 +33,27 @@ from .token import authorization_code_form, parse_token_response, refresh_form
 from .transaction import Transaction, TransactionStore
 from .urls import page_url, safe_return_path
 
-CACHE_PREFIX = "hfsignin:cache:"
-CACHE_TTL = 3600
 DEFAULT_EXPIRES_IN = 3600.0  # when the provider does not say, assume the id_token's usual hour
-REFRESH_MARGIN = 60.0  # renew at most this long before expiry
+RENEW_MARGIN = 300.0  # renew this long before expiry (at most a fifth of the token's life): more than
+#                       a throttled background tab's timer granularity (about a minute)
+BACKOFF_FIRST, BACKOFF_CAP = 10.0, 300.0  # seconds between failed renewals, doubling, with jitter
+ADOPT_WAIT = 3.0  # how long a tab waits for a sibling's renewed tokens before giving up on them
+PERSIST_MODES = ("tab", "local")
 _ORG_ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
 
 ACCESS_DENIED_MESSAGE = "You cancelled on the Hugging Face page, so nothing was shared with this Space."
+
+# Why a session ended, for on_session_end listeners.
+EXPIRED, REVOKED, SIGNED_OUT, SIGNED_OUT_ELSEWHERE = "expired", "revoked", "signed_out", "signed_out_elsewhere"
+
+
+@dataclass(frozen=True)
+class Renewal:
+    """A renewal that failed and will be tried again at ``retry_at`` (epoch seconds)."""
+
+    code: str
+    message: str
+    retry_at: float
 
 
 class HFSignIn:
@@ -55,47 +73,48 @@ class HFSignIn:
         redirect_uri: str | None = None,
         env: Environment | None = None,
         timeout: float = 15.0,
+        persist: str = "tab",
     ) -> None:
         if env is None:
             from .environment import browser_environment
 
             env = browser_environment()
+        if persist not in PERSIST_MODES:
+            raise SignInError(E.INVALID_CONFIG, 'persist is "tab" (the default) or "local".')
         self.env = env
         self.config: Config = resolve_config(
             client_id=client_id, scopes=scopes, provider_url=provider_url,
-            redirect_uri=redirect_uri, variables=env.variables,
+            redirect_uri=redirect_uri, variables=env.variables, variables_unreadable=env.variables_unreadable,
         )
         self.timeout = timeout
+        self.persist = persist
         self.transactions = TransactionStore(env.storage, env.clock)
-        self.sessions = SessionStore(env.storage)
-        self._metadata: ProviderMetadata | None = None
+        if persist == "local" and env.shared_storage is None:
+            raise SignInError(E.STORAGE_UNAVAILABLE, "This browser is blocking storage, so the session cannot be kept.")
+        self.sessions = SessionStore(env.shared_storage if persist == "local" else env.storage)
+        self.api = HubApi(env.transport, self.config.provider_url, self.fresh_session,
+                          on_unauthorized=self._still_authorized)
+        self._metadata: asyncio.Future | None = None
+        self._keys: asyncio.Future | None = None
         self._session: Session | None = None
         self._end_listeners: list[Callable[[str], None]] = []
+        self._session_listeners: list[Callable[[Session], None]] = []
+        self._renewal_listeners: list[Callable[[Renewal | None], None]] = []
         self._refreshing: asyncio.Future | None = None
-        self.api = HubApi(env.transport, self.config.provider_url, lambda: self.session,
-                          on_unauthorized=lambda: self._end("revoked"))
+        self._checking: asyncio.Future | None = None
+        self._keeper: asyncio.Future | None = None
+        self._wake = asyncio.Event()
+        self.renewal: Renewal | None = None
+        self._failures = 0
+        env.tabs.listen(self._on_message)
+        env.on_wake(self.wake)
 
-    # -- provider metadata and keys, cached for the tab ---------------------------------
+    # -- provider metadata and keys: fetched once per page (the browser's HTTP cache may
+    #    answer), never read back from storage, so no stored value can weaken a check --------
 
-    def _cache_get(self, name: str):
-        try:
-            entry = json.loads(self.env.storage.get(CACHE_PREFIX + name) or "null")
-            if isinstance(entry, dict) and 0 <= self.env.clock() - entry["at"] < CACHE_TTL:
-                return entry["value"]
-        except (ValueError, KeyError, TypeError, SignInError):
-            pass
-        return None
-
-    def _cache_put(self, name: str, value) -> None:
-        try:
-            self.env.storage.set(CACHE_PREFIX + name, json.dumps({"at": self.env.clock(), "value": value}))
-        except SignInError:
-            pass  # a cache is optional
-
-    async def _get_json(self, url: str, code: str, what: str, timeout: float | None = None):
-        resp = await self.env.transport.request(
-            "GET", url, headers={"Accept": "application/json"}, timeout=timeout or self.timeout
-        )
+    async def _get_json(self, url: str, code: str, what: str):
+        resp = await self.env.transport.request("GET", url, headers={"Accept": "application/json"},
+                                                timeout=self.timeout, cacheable=True)
         if resp.status != 200:
             raise SignInError(code, f"The sign-in provider's {what} is unavailable (HTTP {resp.status}).",
                               status=resp.status)
@@ -104,32 +123,39 @@ class HFSignIn:
         except jsonutil.JSONError:
             raise SignInError(code, f"The sign-in provider's {what} is not valid JSON.") from None
 
+    async def _fetch_metadata(self) -> ProviderMetadata:
+        provider = self.config.provider_url
+        return parse_metadata(await self._get_json(discovery_url(provider), E.DISCOVERY_FAILED, "configuration"),
+                              provider)
+
     async def metadata(self) -> ProviderMetadata:
         """The provider's validated discovery document."""
-        if self._metadata is None:
-            provider = self.config.provider_url
-            doc = self._cache_get("discovery:" + provider)
-            if doc is None:
-                doc = await self._get_json(discovery_url(provider), E.DISCOVERY_FAILED, "configuration")
-            self._metadata = parse_metadata(doc, provider)
-            self._cache_put("discovery:" + provider, doc)
-        return self._metadata
+        return await _memo(self, "_metadata", self._fetch_metadata)
+
+    async def _fetch_keys(self) -> dict:
+        md = await self.metadata()
+        try:
+            return await self._get_json(md.jwks_uri, E.KEYS_UNAVAILABLE, "signing keys")
+        except SignInError as exc:
+            # status None: no HTTP answer at all (unreachable, or no CORS headers): see idtoken.TLS
+            raise SignInError(E.KEYS_UNAVAILABLE, "The sign-in could not be verified: the provider's "
+                              "signing keys are unavailable. Please try again.", status=exc.status) from None
 
     async def _jwks(self, refresh: bool) -> dict:
-        md = await self.metadata()
-        jwks = None if refresh else self._cache_get("jwks:" + md.jwks_uri)
-        if jwks is None:
-            try:
-                jwks = await self._get_json(md.jwks_uri, E.KEYS_UNAVAILABLE, "signing keys")
-            except SignInError as exc:
-                # No keys, no trust: fail closed, whatever the reason.
-                raise SignInError(E.KEYS_UNAVAILABLE, "The sign-in could not be verified: the provider's "
-                                  "signing keys are unavailable. Please try again.", status=exc.status) from None
-            self._cache_put("jwks:" + md.jwks_uri, jwks)
-        return jwks
+        if refresh:
+            self._keys = None
+        return await _memo(self, "_keys", self._fetch_keys)
+
+    def _fresh_attempt(self) -> None:
+        """A new operation (a sign-in, a restore, a renewal) tries again what failed before."""
+        if _failed(self._metadata):
+            self._metadata = None
+        if _failed(self._keys):
+            self._keys = None
 
     async def prefetch(self) -> None:
-        """Warm the discovery and key caches (e.g. while the user looks at the button)."""
+        """Warm the discovery document and the key set (e.g. while the visitor looks at the button)."""
+        self._fresh_attempt()
         await self._jwks(False)
 
     # -- login ---------------------------------------------------------------------------
@@ -140,7 +166,8 @@ class HFSignIn:
         wanted = split_scopes(scopes)
         extra = [s for s in wanted if s not in self.config.scopes]
         if extra:
-            raise SignInError(E.INVALID_CONFIG, "This Space is not configured for: " + ", ".join(extra) + ".")
+            raise SignInError(E.INVALID_CONFIG, "This Space is not configured for some of the requested scopes.",
+                              detail=", ".join(extra))
         return tuple(s for s in self.config.scopes if s in wanted or s == "openid")
 
     async def login_url(
@@ -158,6 +185,7 @@ class HFSignIn:
         the consent page again (to add orgs or scopes); ``return_to`` is a
         same-origin path to land on afterwards.
         """
+        self._fresh_attempt()
         md = await self.metadata()
         requested = self._requested_scopes(scopes)
         if return_to is not None and safe_return_path(return_to) is None:
@@ -218,6 +246,7 @@ class HFSignIn:
         if not has_callback(url):
             return None
         self.env.navigator.replace_url(strip_response_params(url))
+        self._fresh_attempt()
         callback = parse_callback(url)
         tx = self.transactions.take(callback.state)
         if callback.iss is not None and callback.iss != tx.issuer:
@@ -238,29 +267,23 @@ class HFSignIn:
         md = await self.metadata()
         if md.issuer != tx.issuer:
             raise SignInError(E.ISSUER_MISMATCH, "The sign-in provider changed during sign-in.")
+        asyncio.ensure_future(self._jwks(False)).add_done_callback(_consume)  # travels while the code is exchanged
         resp = await self.env.transport.request(
             "POST", md.token_endpoint, headers={"Accept": "application/json"},
             form=authorization_code_form(tx, code), timeout=self.timeout,
         )
         token = parse_token_response(resp, require_id_token=True)
-        # The id_token check (keys, WebCrypto) and userinfo are independent: run them together,
-        # the request first so it travels while the signature is checked.
-        user_task = asyncio.ensure_future(self._userinfo(md, token.access_token))
-        claims_task = asyncio.ensure_future(validate_id_token(
+        # The id_token is validated before its access token goes anywhere (userinfo).
+        claims, trust = await verify_id_token(
             token.id_token, issuer=tx.issuer, client_id=tx.client_id, nonce=tx.nonce, now=self.env.clock(),
             advertised_algs=md.id_token_signing_alg_values_supported, get_jwks=self._jwks,
-            verifier=self.env.verifier,
-        ))
-        try:
-            claims = await claims_task
-        except BaseException:
-            user_task.cancel()
-            user_task.add_done_callback(lambda t: t.cancelled() or t.exception())  # consumed, not logged
-            raise
-        user = await user_task
+            verifier=self.env.verifier, allow_tls=True,
+        )
+        user = await self._userinfo(md, token.access_token)
         if user.sub != claims["sub"]:
             raise SignInError(E.USERINFO_MISMATCH, "The sign-in could not be verified: the profile belongs to someone else.")
         now = self.env.clock()
+        previous = self._session
         session = Session(
             access_token=token.access_token,
             expires_at=now + (token.expires_in or DEFAULT_EXPIRES_IN),
@@ -272,9 +295,13 @@ class HFSignIn:
             client_id=tx.client_id,
             created_at=now,
             refresh_token=token.refresh_token,
+            trust=trust,
         )
-        self.sessions.save(session)
-        self._session = session
+        if previous is not None:
+            self.env.tabs.leave(previous.family)
+        self._adopt_locally(session)
+        if self.persist == "local":
+            self.env.tabs.post({"type": "signed_in", "session": session.to_json()})
         return session
 
     async def _userinfo(self, md: ProviderMetadata, access_token: str) -> UserInfo:
@@ -285,7 +312,7 @@ class HFSignIn:
         )
         if resp.status != 200:
             raise SignInError(E.USERINFO_FAILED, f"Your profile could not be loaded (HTTP {resp.status}).",
-                              status=resp.status)
+                              status=resp.status, retry_after=resp.retry_after())
         try:
             user = UserInfo.parse(jsonutil.loads_object(resp.body)) if resp.is_json else None
         except jsonutil.JSONError:
@@ -294,99 +321,174 @@ class HFSignIn:
             raise SignInError(E.USERINFO_FAILED, "Your profile could not be read.")
         return user
 
-    # -- the session ---------------------------------------------------------------------
+    # -- a stored session, or one handed over by another tab, proves itself -------------------
 
-    async def restore(self) -> Session | None:
-        """This tab's stored Session, checked before it is trusted; None when there is none.
+    async def _prove(self, session: Session) -> Session | None:
+        """``session`` with an up-to-date profile if it checks out, None if it was tampered with.
 
-        sessionStorage can be edited, so a stored session must prove itself: it
-        must be for this app and unexpired, its id_token must carry the
-        provider's signature (its age does not matter here), and its access
-        token must still open the userinfo of that same subject (which also
-        brings the profile up to date). Anything that fails is wiped; only an
-        unreachable provider leaves it in place, as a ``network``/``timeout``
-        error the caller can retry.
+        Its id_token must carry the provider's signature when that can be checked; when it
+        cannot (the key set is unreachable, or the key was rotated away since) the session
+        rests on TLS: its access token must open the userinfo of the same subject, which it
+        must in every case. A revoked token raises ``session_expired``; a provider that cannot be
+        reached raises its error (not proof of anything).
         """
-        session = self.sessions.load()
-        if session is None:
-            return None
         if session.issuer != self.config.provider_url or session.client_id != self.config.client_id:
-            self.sessions.clear()
-            return None
-        if session.is_expired(self.env.clock()):
-            self.sessions.clear()
-            self._notify("expired")
             return None
         md = await self.metadata()
         try:
-            claims = await verify_signature(session.id_token, advertised_algs=md.id_token_signing_alg_values_supported,
-                                            get_jwks=self._jwks, verifier=self.env.verifier)
+            claims, trust = await verify_signature(
+                session.id_token, advertised_algs=md.id_token_signing_alg_values_supported,
+                get_jwks=self._jwks, verifier=self.env.verifier, allow_tls=True)
         except SignInError as exc:
             if exc.code != E.INVALID_ID_TOKEN:
-                raise  # keys or provider unreachable: not proof of tampering
-            self.sessions.clear()
-            return None
-        aud = claims.get("aud")
-        if claims.get("iss") != session.issuer or claims.get("sub") != session.user.sub \
+                raise  # the key set answered with an HTTP error: not proof of tampering
+            if exc.reason != "unknown_key":
+                return None  # a bad signature, a forbidden alg, a malformed token
+            claims, trust = _payload(session.id_token), TLS  # the provider rotated its keys
+        aud = claims.get("aud") if claims else None
+        if not claims or claims.get("iss") != session.issuer or claims.get("sub") != session.user.sub \
                 or session.client_id not in ([aud] if isinstance(aud, str) else aud or []):
-            self.sessions.clear()
             return None
         try:
             user = await self._userinfo(md, session.access_token)
         except SignInError as exc:
             if exc.status in (401, 403):
-                self.sessions.clear()
-                self._notify("revoked")
-                return None
+                raise SignInError(E.SESSION_EXPIRED, "Your session was revoked or is no longer valid.",
+                                  status=exc.status) from None
             raise
         if user.sub != claims["sub"]:
+            return None
+        return replace(session, user=user, claims=claims, trust=trust)
+
+    async def restore(self) -> Session | None:
+        """This tab's stored Session (the browser's with ``persist="local"``), checked before it is
+        trusted; None when there is none.
+
+        Storage can be edited, so a stored session must prove itself (see ``_prove``). An
+        expired access token is renewed first when a refresh token exists. Anything that fails
+        is wiped; only an unreachable provider leaves it in place, as a ``network``/``timeout``
+        (or HTTP) error the caller can retry.
+        """
+        session = self.sessions.load()
+        if session is None:
+            return None
+        self._fresh_attempt()
+        if session.issuer != self.config.provider_url or session.client_id != self.config.client_id:
             self.sessions.clear()
             return None
-        session = replace(session, user=user, claims=claims)
+        if session.is_expired(self.env.clock()):
+            if not session.refresh_token:
+                self.sessions.clear()
+                self._notify(EXPIRED)
+                return None
+            self._session = session
+            try:
+                session = await self.refresh()
+            except SignInError as exc:
+                self._session = None
+                if exc.code == E.SESSION_EXPIRED:
+                    return None  # refused: already wiped and reported as revoked
+                raise
+        proven = await self._prove_or_wipe(session)
+        if proven is not None:
+            self._adopt_locally(proven)
+        return proven
+
+    async def _prove_or_wipe(self, session: Session) -> Session | None:
+        """``_prove``; a tampered session is wiped silently, a revoked one is wiped and reported."""
+        try:
+            proven = await self._prove(session)
+        except SignInError as exc:
+            self._session = None
+            if exc.code != E.SESSION_EXPIRED:
+                raise  # unreachable: kept for a retry
+            self.sessions.clear()
+            self._notify(REVOKED)
+            return None
+        if proven is None:
+            self._session = None
+            self.sessions.clear()
+        return proven
+
+    def _adopt_locally(self, session: Session) -> None:
+        """Make ``session`` this tab's: memory, storage, the family's marker and membership."""
         self.sessions.save(session)
         self._session = session
-        return session
+        tabs = self.env.tabs
+        current = tabs.generation(session.family)
+        if current is None or current < session.generation:
+            tabs.set_generation(session.family, session.generation)
+        tabs.join(session.family)
 
     # -- renewal -------------------------------------------------------------------------
 
-    def refresh_due(self, now: float | None = None) -> bool:
-        """Whether the live session should be renewed now: it has a refresh token and
-        is in the last fifth of its life (at most the last minute)."""
-        s = self._session
+    def renew_at(self, session: Session | None = None) -> float | None:
+        """When the session should be renewed: min(5 minutes, a fifth of its token's lifetime)
+        before expiry. None without a refresh token."""
+        s = session or self._session
         if s is None or not s.refresh_token:
-            return False
-        now = self.env.clock() if now is None else now
-        margin = min(REFRESH_MARGIN, max(0.0, s.expires_at - s.created_at) / 5)
-        return now >= s.expires_at - margin
+            return None
+        return s.expires_at - min(RENEW_MARGIN, s.lifetime / 5)
+
+    def refresh_due(self, now: float | None = None) -> bool:
+        """Whether the live session should be renewed now."""
+        at = self.renew_at()
+        return at is not None and (self.env.clock() if now is None else now) >= at
 
     async def refresh(self) -> Session:
         """Renew the access token with the refresh token (rotated when the provider rotates it).
 
-        A refused refresh token (reused, revoked, expired) ends the session with
-        ``session_expired``; a network failure leaves it as it is.
+        One tab of a family renews at a time; a tab that finds its tokens already renewed by
+        a sibling takes the sibling's instead of spending its own. A refused refresh token
+        (reused, revoked, expired) ends the session with ``session_expired``; a network or
+        server failure leaves it as it is and raises.
         """
         s = self._session
         if s is None or not s.refresh_token:
             raise SignInError(E.SESSION_EXPIRED, "Your session has ended. Please sign in again.")
-        if self._refreshing is not None:
-            return await self._refreshing
-        self._refreshing = asyncio.ensure_future(self._refresh(s))
-        try:
-            return await self._refreshing
-        finally:
-            self._refreshing = None
+        if self._refreshing is None:
+            self._refreshing = asyncio.ensure_future(
+                self.env.tabs.exclusively(f"hfsignin:refresh:{s.family}", self._refresh_locked))
+            self._refreshing.add_done_callback(lambda _: setattr(self, "_refreshing", None))
+        return await asyncio.shield(self._refreshing)
 
-    async def _refresh(self, s: Session) -> Session:
+    async def _refresh_locked(self) -> Session:
+        s = self._session
+        if s is None or not s.refresh_token:
+            raise SignInError(E.SESSION_EXPIRED, "Your session has ended. Please sign in again.")
+        if self.persist == "local":
+            stored = self.sessions.load()
+            if stored is not None and stored.family == s.family and stored.generation > s.generation:
+                s = await self._take(stored)  # another tab renewed while we waited for the lock
+                if s is not None and not s.is_expired(self.env.clock()):
+                    return s
+        current = self.env.tabs.generation(s.family)
+        if current is not None and current > s.generation:
+            adopted = await self._await_adoption(s, current)
+            if adopted is not None:
+                return adopted
+            raise SignInError(E.NETWORK, "Your session was renewed in another tab that could not hand it over.")
+        return await self._renew(s)
+
+    async def _renew(self, s: Session) -> Session:
+        self._fresh_attempt()
         md = await self.metadata()
         resp = await self.env.transport.request(
             "POST", md.token_endpoint, headers={"Accept": "application/json"},
             form=refresh_form(s.client_id, s.refresh_token), timeout=self.timeout,
         )
         if resp.status in (400, 401):
-            self._end("revoked")
+            self._end(REVOKED)
             raise SignInError(E.SESSION_EXPIRED, "Your session could not be renewed. Please sign in again.",
                               status=resp.status)
         token = parse_token_response(resp, require_id_token=False)
+        claims, id_token, trust = s.claims, s.id_token, s.trust
+        if token.id_token:  # OIDC Core 12.2: checked like the first one, and about the same sign-in
+            claims, trust = await verify_signature(
+                token.id_token, advertised_algs=md.id_token_signing_alg_values_supported,
+                get_jwks=self._jwks, verifier=self.env.verifier, allow_tls=True)
+            validate_refreshed_claims(claims, s.claims, client_id=s.client_id, now=self.env.clock())
+            id_token = token.id_token
         now = self.env.clock()
         renewed = replace(
             s,
@@ -395,48 +497,278 @@ class HFSignIn:
             scopes=token.scopes if token.scopes is not None else s.scopes,
             refresh_token=token.refresh_token or s.refresh_token,
             created_at=now,
+            claims=claims,
+            id_token=id_token,
+            trust=trust,
+            generation=s.generation + 1,
         )
-        if self._session is s:  # not signed out meanwhile
-            self.sessions.save(renewed)
-            self._session = renewed
+        if self._session is not s:  # signed out (or replaced) meanwhile
+            return renewed
+        self._adopt_locally(renewed)
+        self.env.tabs.post({"type": "renewed", "family": renewed.family, "generation": renewed.generation,
+                            "session": renewed.to_json()})
+        self._emit_session(renewed)
         return renewed
 
+    async def _await_adoption(self, s: Session, generation: int) -> Session | None:
+        """A sibling renewed the family's tokens: wait (briefly) for them, asking for them once."""
+        self.env.tabs.post({"type": "ask", "family": s.family, "generation": generation})
+        deadline = self.env.clock() + ADOPT_WAIT
+        while self.env.clock() < deadline:
+            current = self._session
+            if current is None:
+                return None
+            if current.generation >= generation:
+                return current
+            await asyncio.sleep(0.05)
+        return None
+
+    async def fresh_session(self) -> Session | None:
+        """The live session, renewed first if its access token has expired; what API calls use.
+        A session whose token expired and cannot be renewed now has ended."""
+        s = self._session
+        if s is not None and s.refresh_token and s.is_expired(self.env.clock()):
+            try:
+                await self.refresh()
+            except SignInError as exc:
+                if exc.code != E.SESSION_EXPIRED and self._session is s:
+                    self._end(EXPIRED)
+                return None
+        return self.session
+
     async def ensure_fresh(self) -> Session | None:
-        """The live session, renewed first when due. Call it on a timer (the app does every second)."""
-        if self.refresh_due():
+        """The live session, renewed first when due and not waiting after a failure.
+
+        A failed renewal is tried again after what the provider asked (``Retry-After``,
+        ``RateLimit``) or after a capped exponential backoff with jitter; meanwhile the
+        session lasts until it really expires, and ``renewal`` says what is happening.
+        """
+        s = self._session
+        now = self.env.clock()
+        if s is not None and self.refresh_due(now) and (self.renewal is None or now >= self.renewal.retry_at):
             try:
                 await self.refresh()
             except SignInError as exc:
                 if exc.code == E.SESSION_EXPIRED:
                     return None
-                # network trouble: keep the current token; the next call retries
+                self._failures += 1
+                wait = exc.retry_after if exc.retry_after is not None else _backoff(self._failures)
+                self._set_renewal(Renewal(exc.code, exc.message, self.env.clock() + max(wait, 1.0)))
+            else:
+                self._failures = 0
+                self._set_renewal(None)
         return self.session
+
+    def keep_fresh(self) -> None:
+        """Keep the session renewed in the background: at the renewal time, after a failure when
+        the provider allows, and at once when the page wakes (``wake()``). Idempotent."""
+        if self._keeper is None or self._keeper.done():
+            self._keeper = asyncio.ensure_future(self._keep())
+
+    def wake(self) -> None:
+        """The page may have slept (shown, focused, restored, online): check the session now."""
+        self._wake.set()
+
+    async def _keep(self) -> None:
+        while self._session is not None:
+            if await self.ensure_fresh() is None:
+                return
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self._next_check())
+            except asyncio.TimeoutError:
+                pass
+
+    def _next_check(self) -> float:
+        """Seconds until the next renewal attempt or expiry, at most a minute (timers drift)."""
+        s = self._session
+        now = self.env.clock()
+        targets = [s.expires_at] if s is not None else []
+        if self.renewal is not None:
+            targets.append(self.renewal.retry_at)
+        elif self.renew_at() is not None:
+            targets.append(self.renew_at())
+        return max(0.5, min([60.0] + [t - now for t in targets]))
+
+    def _set_renewal(self, renewal: Renewal | None) -> None:
+        if renewal != self.renewal:
+            self.renewal = renewal
+            for listener in list(self._renewal_listeners):
+                listener(renewal)
+
+    def on_renewal(self, listener: Callable[[Renewal | None], None]) -> None:
+        """``listener(renewal)`` when renewal starts failing (a ``Renewal``: what and when it is
+        tried again) and when it works again (None)."""
+        self._renewal_listeners.append(listener)
+
+    # -- other tabs --------------------------------------------------------------------------
+
+    def _on_message(self, message: dict) -> None:
+        kind, s = message.get("type"), self._session
+        if kind == "renewed" and s is not None and message.get("family") == s.family \
+                and isinstance(message.get("generation"), int) and message["generation"] > s.generation:
+            _spawn(self._take_json(message.get("session")))
+        elif kind == "ask" and s is not None and message.get("family") == s.family \
+                and message.get("generation") == s.generation:
+            self.env.tabs.post({"type": "renewed", "family": s.family, "generation": s.generation,
+                                "session": s.to_json()})
+        elif kind == "signed_out" and s is not None and message.get("family") == s.family:
+            self._end(SIGNED_OUT_ELSEWHERE, clear=self.persist != "local")
+        elif kind == "signed_in" and self.persist == "local" and s is None:
+            _spawn(self._take_json(message.get("session")))
+
+    async def _take_json(self, text: object) -> None:
+        candidate = Session.from_json(text) if isinstance(text, str) else None
+        if candidate is not None:
+            try:
+                await self._take(candidate)
+            except SignInError:
+                pass  # the provider is unreachable: keep what we have; the next renewal asks again
+
+    async def _take(self, candidate: Session) -> Session | None:
+        """Adopt a session another tab made, once it proves itself like a restored one."""
+        s = self._session
+        if s is not None and (candidate.family != s.family or candidate.generation <= s.generation
+                              or candidate.user.sub != s.user.sub):
+            return s
+        proven = await self._prove(candidate)
+        if proven is None or (self._session is not None and self._session.generation >= proven.generation
+                              and self._session.family == proven.family):
+            return self._session
+        was_signed_out = self._session is None
+        self._adopt_locally(proven)
+        self._failures = 0
+        self._set_renewal(None)
+        self._emit_session(proven)
+        if was_signed_out:
+            self.keep_fresh()
+        return proven
+
+    def on_session(self, listener: Callable[[Session], None]) -> None:
+        """``listener(session)`` when the session changes without this tab signing in: renewed
+        here or in another tab, or (``persist="local"``) signed in in another tab."""
+        self._session_listeners.append(listener)
+
+    def _emit_session(self, session: Session) -> None:
+        for listener in list(self._session_listeners):
+            listener(session)
+
+    async def _still_authorized(self) -> bool:
+        """A Hub call answered 401: ask userinfo (once, however many calls failed at the same time).
+        Only a 401/403 there ends the session (``revoked``)."""
+        if self._checking is None:
+            self._checking = asyncio.ensure_future(self._check_userinfo())
+            self._checking.add_done_callback(lambda _: setattr(self, "_checking", None))
+        return await asyncio.shield(self._checking)
+
+    async def _check_userinfo(self) -> bool:
+        s = self._session
+        if s is None:
+            return False
+        try:
+            await self._userinfo(await self.metadata(), s.access_token)
+        except SignInError as exc:
+            if exc.status in (401, 403):
+                if self._session is s:
+                    self._end(REVOKED)
+                return False
+        return True  # fine, or the provider is unreachable: not proof of anything
+
+    # -- the session ---------------------------------------------------------------------
 
     @property
     def session(self) -> Session | None:
-        """The live Session; None once signed out or expired (checked on every read)."""
+        """The live Session, or None once signed out or expired beyond renewal.
+
+        An expired access token with a refresh token that has not failed yet is still a
+        session (``fresh_session()`` renews it); reading this never ends one a refresh could save.
+        """
         s = self._session
-        if s is not None and s.is_expired(self.env.clock()):
-            self._end("expired")
+        if s is not None and s.is_expired(self.env.clock()) and not (s.refresh_token and self._failures == 0):
+            self._end(EXPIRED)
             return None
         return s
 
     def on_session_end(self, listener: Callable[[str], None]) -> None:
-        """``listener(reason)`` runs when the session ends: "expired", "revoked" or "signed_out"."""
+        """``listener(reason)`` when the session ends: "expired", "revoked", "signed_out", or
+        "signed_out_elsewhere" (another tab of the same sign-in signed out)."""
         self._end_listeners.append(listener)
 
     def _notify(self, reason: str) -> None:
         for listener in list(self._end_listeners):
             listener(reason)
 
-    def _end(self, reason: str) -> None:
-        had = self._session is not None
+    def _end(self, reason: str, clear: bool = True) -> None:
+        s = self._session
         self._session = None
-        self.sessions.clear()
-        if had:
+        self._failures = 0
+        self._set_renewal(None)
+        if clear:
+            self.sessions.clear()
+        if s is not None:
+            self.env.tabs.leave(s.family)
             self._notify(reason)
 
-    def sign_out(self) -> None:
-        """Forget the session (memory and storage) and any pending sign-in of this tab."""
+    def sign_out(self) -> Awaitable[int]:
+        """Forget the session (memory and storage, at once) and any pending sign-in of this tab,
+        and sign out the other tabs holding the same sign-in. ``await`` it for how many other
+        tabs that was.
+
+        Hugging Face has no revocation endpoint: the tokens stay valid until they expire unless
+        the visitor revokes the app in their settings (``connected_apps_url``)."""
         self.transactions.clear()
-        self._end("signed_out")
+        s = self._session
+        holders = None
+        if s is not None:
+            holders = self.env.tabs.count(s.family)  # asked before this tab lets go of the family
+            self.env.tabs.post({"type": "signed_out", "family": s.family})
+            self.env.tabs.set_generation(s.family, None)
+        self._end(SIGNED_OUT)  # memory and storage are wiped before anything is awaited
+        return asyncio.ensure_future(_others(holders))
+
+    @property
+    def connected_apps_url(self) -> str:
+        """Where a visitor revokes this app for good on the provider."""
+        return f"{self.config.provider_url}/settings/connected-applications"
+
+
+async def _others(holders: Awaitable[int] | None) -> int:
+    return max(0, await holders - 1) if holders is not None else 0
+
+
+def _payload(token: str) -> dict | None:
+    try:
+        return parse_compact(token).payload
+    except JWSError:
+        return None
+
+
+def _backoff(failures: int) -> float:
+    """Capped exponential backoff with ±20 % jitter, so tabs and visitors do not retry in step."""
+    base = min(BACKOFF_CAP, BACKOFF_FIRST * 2 ** max(0, failures - 1))
+    return base * random.uniform(0.8, 1.2)
+
+
+async def _memo(owner, attr: str, make: Callable[[], Awaitable]):
+    """One shared attempt per page; a failed one stays failed for everyone waiting on it (see
+    ``HFSignIn._fresh_attempt``, which clears it when a new operation starts)."""
+    future = getattr(owner, attr)
+    if future is None:
+        future = asyncio.ensure_future(make())
+        future.add_done_callback(_consume)
+        setattr(owner, attr, future)
+    return await asyncio.shield(future)
+
+
+def _failed(future: asyncio.Future | None) -> bool:
+    return future is not None and future.done() and (future.cancelled() or future.exception() is not None)
+
+
+def _consume(future: asyncio.Future) -> None:
+    """A background attempt whose error is someone else's to report."""
+    if not future.cancelled():
+        future.exception()
+
+
+def _spawn(coro) -> None:
+    asyncio.ensure_future(coro).add_done_callback(_consume)

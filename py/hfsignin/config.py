@@ -7,10 +7,12 @@ never read from the page URL.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from .errors import INVALID_CONFIG, MISSING_CLIENT_ID, SignInError
+from . import jsonutil
+from .errors import INVALID_CONFIG, MISSING_CLIENT_ID, VARIABLES_UNREADABLE, SignInError
 from .urls import normalize_provider_url
 
 DEFAULT_PROVIDER = "https://huggingface.co"
@@ -20,6 +22,30 @@ MISSING_CLIENT_ID_MESSAGE = (
     "Missing OAuth client id: add `hf_oauth: true` to the README.md metadata of your "
     "static Space (Hugging Face then provides OAUTH_CLIENT_ID), or pass client_id explicitly."
 )
+VARIABLES_UNREADABLE_MESSAGE = (
+    "Hugging Face's window.huggingface script is in this page but could not be read: it was inserted "
+    "inside the <head> tag and broke it, or it is not the data expected. Keep "
+    "`<!doctype html><html><head>` on the first line of index.html (or save it with CRLF line "
+    "endings), then upload it again."
+)
+# The text of Hugging Face's injected script: ``window.huggingface = {"variables": {...}};``.
+INJECTED_SCRIPT = re.compile(r"window\.huggingface\s*=\s*")
+
+
+def variables_from_script(text: str) -> dict[str, object] | None:
+    """The variables in the text of Hugging Face's injected script, read as JSON data and never
+    run (a page's Content-Security-Policy blocks it when it comes after the policy); None when
+    the text is not that script or not valid JSON."""
+    start = INJECTED_SCRIPT.match(text)
+    if start is None:
+        return None
+    data = text[start.end():].rstrip()
+    try:
+        value = jsonutil.loads_object(data.removesuffix(";"))
+    except jsonutil.JSONError:
+        return None
+    variables = value.get("variables")
+    return {k: v for k, v in variables.items() if isinstance(k, str)} if isinstance(variables, dict) else None
 
 
 def split_scopes(scopes: str | Iterable[str] | None) -> tuple[str, ...]:
@@ -55,8 +81,13 @@ def resolve_config(
     provider_url: str | None = None,
     redirect_uri: str | None = None,
     variables: Mapping[str, object] | None = None,
+    variables_unreadable: bool = False,
 ) -> Config:
-    """Build a Config from explicit values, the Space variables, then defaults."""
+    """Build a Config from explicit values, the Space variables, then defaults.
+    ``variables_unreadable``: Hugging Face's script is in the page but could not be read, which
+    is an error as soon as a value would come from it."""
+    if variables_unreadable and not (client_id and scopes and provider_url):
+        raise SignInError(VARIABLES_UNREADABLE, VARIABLES_UNREADABLE_MESSAGE)
     variables = variables or {}
 
     def pick(explicit, name):

@@ -11,6 +11,7 @@ from __future__ import annotations
 # Stable codes. The app and the tests rely on these strings.
 MISSING_CLIENT_ID = "missing_client_id"
 INVALID_CONFIG = "invalid_config"
+VARIABLES_UNREADABLE = "variables_unreadable"
 DISCOVERY_FAILED = "discovery_failed"
 STORAGE_UNAVAILABLE = "storage_unavailable"
 INVALID_CALLBACK = "invalid_callback"
@@ -36,18 +37,27 @@ INVALID_RESPONSE = "invalid_response"
 _MAX_DETAIL = 300
 
 
+# Invisible characters that reorder or hide text: soft hyphen, Arabic letter mark, zero-width
+# spaces and joiners, bidi marks, embeddings, overrides and isolates, word joiner and the
+# invisible operators, the byte order mark, and tag characters.
+_INVISIBLE = ((0x00AD, 0x00AD), (0x061C, 0x061C), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x2064),
+              (0x2066, 0x2069), (0xFEFF, 0xFEFF), (0xE0000, 0xE007F))
+
+
+def _invisible(cp: int) -> bool:
+    return any(lo <= cp <= hi for lo, hi in _INVISIBLE)
+
+
 def clean_text(value: object, limit: int = _MAX_DETAIL) -> str:
     """Make untrusted text safe to keep: printable, no bidi/zero-width tricks, bounded."""
     if not isinstance(value, str):
         return ""
     out = []
-    for ch in value:
+    for ch in value[: limit * 4]:  # enough to fill ``limit`` after cleaning; never the whole of a huge input
         cp = ord(ch)
         if cp < 0x20 or cp == 0x7F or 0x80 <= cp < 0xA0:
             out.append(" ")
-        elif 0x200B <= cp <= 0x200F or 0x202A <= cp <= 0x202E or 0x2066 <= cp <= 0x2069 or cp == 0xFEFF:
-            continue
-        else:
+        elif not _invisible(cp):
             out.append(ch)
     text = " ".join("".join(out).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -57,9 +67,12 @@ class SignInError(Exception):
     """A sign-in, session or Hub API failure.
 
     ``code`` is one of the constants of this module; ``message`` is a fixed,
-    human sentence; ``detail`` is provider-supplied text (cleaned, bounded,
-    never to be rendered as HTML); ``status`` is the HTTP status when one was
-    involved; ``retry_after`` is seconds from a ``Retry-After`` header.
+    human sentence that never holds provider-chosen text; ``detail`` is
+    provider-supplied text (cleaned, bounded, never to be rendered as HTML);
+    ``reason`` says which rule failed, for programs (e.g. ``"iss"``, ``"nonce"``,
+    ``"signature"`` for ``invalid_id_token``); ``status`` is the HTTP status when
+    one was involved; ``retry_after`` is seconds the provider asked us to wait
+    (``Retry-After`` or ``RateLimit``).
     """
 
     def __init__(
@@ -68,6 +81,7 @@ class SignInError(Exception):
         message: str,
         *,
         detail: str = "",
+        reason: str = "",
         status: int | None = None,
         retry_after: float | None = None,
     ) -> None:
@@ -75,6 +89,7 @@ class SignInError(Exception):
         self.code = code
         self.message = message
         self.detail = clean_text(detail)
+        self.reason = reason
         self.status = status
         self.retry_after = retry_after
 
@@ -82,4 +97,5 @@ class SignInError(Exception):
         return f"[{self.code}] {self.message}"
 
     def __repr__(self) -> str:
-        return f"SignInError(code={self.code!r}, message={self.message!r}, status={self.status!r})"
+        return (f"SignInError(code={self.code!r}, message={self.message!r}, reason={self.reason!r}, "
+                f"status={self.status!r})")

@@ -3,7 +3,7 @@ paged through ``Link: <…>; rel="next"``."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -90,6 +90,11 @@ def with_limit(url: str, limit: int) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
+def _duration(seconds: float) -> str:
+    seconds = max(1, round(seconds))
+    return f"{seconds} s" if seconds < 120 else f"{round(seconds / 60)} min"
+
+
 @dataclass(frozen=True)
 class Page:
     repos: tuple[Repo, ...]
@@ -145,12 +150,14 @@ class HubApi:
         self,
         transport: Transport,
         provider_url: str,
-        get_session: Callable[[], Session | None],
+        get_session: Callable[[], Awaitable[Session | None]],
         *,
         timeout: float = 20.0,
         page_cap: int = DEFAULT_PAGE_CAP,
-        on_unauthorized: Callable[[], None] | None = None,
+        on_unauthorized: Callable[[], Awaitable[bool]] | None = None,
     ) -> None:
+        """``get_session()``: the session to call with (renewed when due); ``on_unauthorized()``:
+        after a 401, whether the session is still good (HFSignIn asks userinfo once)."""
         self.transport = transport
         self.provider_url = provider_url
         self.get_session = get_session
@@ -159,21 +166,26 @@ class HubApi:
         self.on_unauthorized = on_unauthorized
 
     async def get(self, url: str) -> HttpResponse:
-        session = self.get_session()
+        session = await self.get_session()
         if session is None:
             raise SignInError(SESSION_EXPIRED, "Your session has ended. Please sign in again.")
         resp = await self.transport.request(
-            "GET", url, headers={"Accept": "application/json", **session.authorization()}, timeout=self.timeout
+            "GET", url, headers={"Accept": "application/json", **session.authorization()}, timeout=self.timeout,
+            what="Hub",
         )
         if resp.status == 401:
-            if self.on_unauthorized:
-                self.on_unauthorized()
+            # One refused call is not proof the session is gone (a stale page link, a hiccup):
+            # only the provider's userinfo decides.
+            if self.on_unauthorized is not None and await self.on_unauthorized():
+                raise SignInError(API_ERROR, "The Hub refused this request (HTTP 401).", status=401)
             raise SignInError(SESSION_EXPIRED, "Your session has expired or was revoked. Please sign in again.", status=401)
         if resp.status == 403:
             raise SignInError(INSUFFICIENT_SCOPE, "This needs a permission you have not granted to this Space.", status=403)
         if resp.status == 429:
-            raise SignInError(RATE_LIMITED, "The Hub is rate-limiting requests. Please wait a moment.",
-                              status=429, retry_after=resp.retry_after())
+            wait = resp.retry_after()
+            raise SignInError(RATE_LIMITED, "The Hub asked this Space to slow down"
+                              + (f"; it can try again in {_duration(wait)}." if wait is not None else "."),
+                              status=429, retry_after=wait)
         if not 200 <= resp.status < 300:
             raise SignInError(API_ERROR, f"The Hub could not answer (HTTP {resp.status}).", status=resp.status)
         return resp

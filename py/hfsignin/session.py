@@ -1,14 +1,17 @@
-"""The signed-in Session and where it lives (sessionStorage: per tab, gone with it)."""
+"""The signed-in Session and where it lives: sessionStorage by default (per tab, gone
+with it), localStorage with ``HFSignIn(persist="local")``."""
 
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import dataclass, field
 
 from .models import UserInfo
 from .storage import Storage
 
 SESSION_KEY = "hfsignin:session"
+SESSION_FORMAT = 2  # 1: before families; stored sessions of format 1 are migrated, newer ones dropped
 # Read-repos and stronger scopes let the token read private repositories.
 REPO_READ_SCOPES = frozenset({"read-repos", "write-repos", "manage-repos"})
 
@@ -23,8 +26,15 @@ class Session:
     id_token: str = field(repr=False)
     issuer: str
     client_id: str
-    created_at: float
+    created_at: float  # when these tokens were issued (the last renewal)
     refresh_token: str | None = field(default=None, repr=False)
+    # The tabs holding copies of this sign-in (a duplicated tab copies sessionStorage) share
+    # a family id, and ``generation`` counts its renewals, so they never use a spent refresh token.
+    family: str = field(default_factory=lambda: secrets.token_urlsafe(12))
+    generation: int = 0
+    # How the id_token is trusted ("signature" or "tls"): derived at sign-in and at each
+    # restore, never read back from storage.
+    trust: str = field(default="signature", compare=False)
 
     @property
     def sub(self) -> str:
@@ -32,6 +42,11 @@ class Session:
 
     def expires_in(self, now: float) -> float:
         return self.expires_at - now
+
+    @property
+    def lifetime(self) -> float:
+        """How long the current access token was issued for."""
+        return max(0.0, self.expires_at - self.created_at)
 
     def is_expired(self, now: float) -> bool:
         return now >= self.expires_at
@@ -50,7 +65,9 @@ class Session:
     def to_json(self) -> str:
         return json.dumps(
             {
-                "v": 1,
+                "v": SESSION_FORMAT,
+                "family": self.family,
+                "generation": self.generation,
                 "access_token": self.access_token,
                 "expires_at": self.expires_at,
                 "scopes": list(self.scopes),
@@ -67,11 +84,13 @@ class Session:
 
     @classmethod
     def from_json(cls, text: str | None) -> Session | None:
-        """A stored Session, or None if anything about it is off."""
+        """A stored Session (format 1 migrated), or None if anything about it is off."""
         try:
             d = json.loads(text or "")
-            if d.get("v") != 1:
-                return None
+            if d.get("v") not in (1, SESSION_FORMAT):
+                return None  # a newer format, from a later deploy: start again rather than guess
+            if d["v"] == 1:
+                d = {**d, "family": secrets.token_urlsafe(12), "generation": 0}
             user = UserInfo.parse(d["userinfo"])
             session = cls(
                 access_token=d["access_token"],
@@ -84,6 +103,8 @@ class Session:
                 client_id=d["client_id"],
                 created_at=float(d["created_at"]),
                 refresh_token=d.get("refresh_token"),
+                family=d["family"],
+                generation=d["generation"],
             )
         except (ValueError, KeyError, TypeError, AttributeError):
             return None
@@ -95,6 +116,9 @@ class Session:
             and session.claims.get("sub") == user.sub
             and session.claims.get("iss") == session.issuer
             and (session.refresh_token is None or isinstance(session.refresh_token, str))
+            and isinstance(session.family, str) and 0 < len(session.family) <= 64
+            and isinstance(session.generation, int) and not isinstance(session.generation, bool)
+            and session.generation >= 0
         )
         return session if ok else None
 

@@ -70,8 +70,10 @@ def token_error(resp: HttpResponse) -> SignInError:
     )
 
 
-def _bad(why: str) -> SignInError:
-    return SignInError(INVALID_TOKEN_RESPONSE, f"The sign-in provider sent an unusable token response ({why}).")
+def _bad(why: str, detail: str = "") -> SignInError:
+    """``why`` is ours (a fixed phrase); anything the provider chose goes in ``detail``."""
+    return SignInError(INVALID_TOKEN_RESPONSE, f"The sign-in provider sent an unusable token response ({why}).",
+                       detail=detail)
 
 
 def parse_token_response(resp: HttpResponse, *, require_id_token: bool) -> TokenResponse:
@@ -88,7 +90,7 @@ def parse_token_response(resp: HttpResponse, *, require_id_token: bool) -> Token
     try:
         body = jsonutil.loads_object(resp.body)
     except jsonutil.JSONError as exc:
-        raise _bad(str(exc)) from None
+        raise _bad("not a valid JSON object", detail=str(exc)) from None
     access_token = body.get("access_token")
     if not isinstance(access_token, str) or not access_token or len(access_token) > 8192:
         raise _bad("no access token")

@@ -8,6 +8,7 @@ httpx. Either way a failure to get any response becomes ``network`` or
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Protocol
 from urllib.parse import urlencode
@@ -41,8 +42,24 @@ class HttpResponse:
         return jsonutil.loads(self.body)
 
     def retry_after(self) -> float | None:
+        """Seconds the server asks us to wait: ``Retry-After`` (seconds), else the reset of a
+        ``RateLimit`` header (IETF draft: ``"api";r=0;t=120``, or the older ``reset=120``),
+        else ``RateLimit-Reset``. None when it says nothing (or the headers are hidden)."""
         value = (self.header("retry-after") or "").strip()
-        return float(value) if value.isdigit() and int(value) < 86400 else None
+        if value.isdigit():
+            return _seconds(value)
+        match = _RATELIMIT_RESET.search(self.header("ratelimit") or "")
+        if match:
+            return _seconds(match.group(1))
+        value = (self.header("ratelimit-reset") or "").strip()
+        return _seconds(value) if value.isdigit() else None
+
+
+_RATELIMIT_RESET = re.compile(r"(?:^|[;,\s])(?:t|reset)\s*=\s*(\d+)")
+
+
+def _seconds(digits: str) -> float | None:
+    return float(digits) if int(digits) < 86400 else None
 
 
 class Transport(Protocol):
@@ -54,7 +71,12 @@ class Transport(Protocol):
         headers: dict[str, str] | None = None,
         form: dict[str, str] | None = None,
         timeout: float = DEFAULT_TIMEOUT,
-    ) -> HttpResponse: ...
+        cacheable: bool = False,
+        what: str | None = None,
+    ) -> HttpResponse:
+        """One request. ``cacheable``: the browser's HTTP cache may answer (public documents
+        such as discovery and the key set, never anything with a token). ``what`` names the
+        party in a network or timeout error ("the Hub", "the sign-in provider")."""
 
 
 def _timeout_error(url_kind: str, timeout: float) -> SignInError:
@@ -71,17 +93,19 @@ class FetchTransport:
     def __init__(self, what: str = "sign-in provider") -> None:
         self.what = what
 
-    async def request(self, method, url, *, headers=None, form=None, timeout=DEFAULT_TIMEOUT):
+    async def request(self, method, url, *, headers=None, form=None, timeout=DEFAULT_TIMEOUT, cacheable=False,
+                      what=None):
         import js
         from pyodide.ffi import JsException, to_js
 
         hdrs = dict(headers or {})
+        what = what or self.what
         init = {
             "method": method,
             "credentials": "omit",
             "redirect": "error",
             "referrerPolicy": "no-referrer",
-            "cache": "no-store",
+            "cache": "default" if cacheable else "no-store",
             "signal": js.AbortSignal.timeout(int(timeout * 1000)),
         }
         if form is not None:
@@ -93,8 +117,8 @@ class FetchTransport:
             body = (await resp.arrayBuffer()).to_bytes()
         except JsException as exc:
             if getattr(exc, "name", "") == "TimeoutError":
-                raise _timeout_error(self.what, timeout) from None
-            raise _network_error(self.what) from None
+                raise _timeout_error(what, timeout) from None
+            raise _network_error(what) from None
         headers_out = {str(k).lower(): str(v) for k, v in resp.headers.entries()}
         return HttpResponse(status=int(resp.status), headers=headers_out, body=body)
 
@@ -109,16 +133,18 @@ class HttpxTransport:
         self.client = client or httpx.AsyncClient()
         self.what = what
 
-    async def request(self, method, url, *, headers=None, form=None, timeout=DEFAULT_TIMEOUT):
+    async def request(self, method, url, *, headers=None, form=None, timeout=DEFAULT_TIMEOUT, cacheable=False,
+                      what=None):
         httpx = self._httpx
+        what = what or self.what
         try:
             r = await self.client.request(
                 method, url, headers=headers, data=form, timeout=timeout, follow_redirects=False
             )
         except httpx.TimeoutException:
-            raise _timeout_error(self.what, timeout) from None
+            raise _timeout_error(what, timeout) from None
         except httpx.HTTPError:
-            raise _network_error(self.what) from None
+            raise _network_error(what) from None
         hdrs: dict[str, str] = {}
         for k, v in r.headers.multi_items():
             k = k.lower()

@@ -8,9 +8,11 @@ import time
 import traceback
 from urllib.parse import parse_qs, quote, urlencode
 
-from pyscript import document
+from pyodide.ffi import to_js
+from pyscript import document, window
 
 from hfsignin import HFSignIn, SignInError, safe_link
+from hfsignin.environment import browser_environment
 from hfsignin.session import REPO_READ_SCOPES
 
 from .dom import announce, clone, console_warn, mark, on, on_fault, q, set_auth_state, set_text, show, spawn
@@ -20,6 +22,7 @@ from .text import countdown, display_text, error_title, scope_label
 PLACEHOLDER_AVATAR = "./static_site/avatar.svg"
 PRIVATE_SCOPE = "read-repos"
 STALE_CALLBACK = frozenset({"transaction_missing", "state_mismatch"})
+IN_FRAME_KEY = "hfsignin:in-frame"  # shared with static_site/boot.js
 
 
 class App:
@@ -38,11 +41,15 @@ class App:
         document.documentElement.dataset.python = "ready"
         set_text(q("#runtime-status"), "Python ready")
         try:
-            self.auth = HFSignIn()
+            env = browser_environment()
+            # A Space variable may keep the session for the browser instead of the tab (README).
+            self.auth = HFSignIn(env=env, persist=str(env.variables.get("HFSIGNIN_PERSIST") or "tab"))
         except SignInError as exc:
             self.fail(exc, retry=None)
             return
         self.auth.on_session_end(self.session_ended)
+        self.auth.on_session(self.session_changed)
+        self.auth.on_renewal(self.renewal_changed)
         spawn(self._patch_urllib())
         config = self.auth.config
         show(q("#private-option"), PRIVATE_SCOPE in config.scopes)
@@ -53,6 +60,8 @@ class App:
 
     async def start(self) -> None:
         auth = self.auth
+        if self.in_space_page:
+            self._scrolling(False)  # back from the provider (or never left)
         wants_sign_in = self._take_sign_in_request()
         if auth.has_callback():
             set_auth_state("completing")
@@ -103,8 +112,19 @@ class App:
 
     @property
     def framed(self) -> bool:
-        """Embedded in another page (boot.js turned sign-in into a new-tab link)."""
-        return document.documentElement.hasAttribute("data-embed")
+        """Embedded where sign-in must happen in a new tab (boot.js turned the button into a link)."""
+        return document.documentElement.getAttribute("data-embed") in ("framed", "blocked")
+
+    @property
+    def in_space_page(self) -> bool:
+        """Framed by the provider's own Space page: sign-in happens inside the frame."""
+        return document.documentElement.getAttribute("data-embed") == "space"
+
+    def _scrolling(self, enabled: bool) -> None:
+        """Tell the Space page the provider's pages are (or are no longer) in the frame, so it
+        lets them scroll: the message Gradio's in-frame sign-in posts, to the provider's origin only."""
+        message = window.Object.fromEntries(to_js([["type", "SET_SCROLLING"], ["enabled", enabled]]))
+        document.defaultView.parent.postMessage(message, self.auth.config.provider_url)
 
     async def _patch_urllib(self) -> None:
         """Done at boot, but after the first render is under way: pyodide-http's imports are
@@ -188,7 +208,9 @@ class App:
 
     # -- signed out ----------------------------------------------------------------------
 
-    def show_signed_out(self) -> None:
+    def show_signed_out(self, note=None) -> None:
+        """``note``: a sentence (or a list of strings and (text, href) links) to say why."""
+        self._note(note)
         set_auth_state("signed-out")
         if self.framed:
             return  # sign-in happens in a new tab: nothing to prepare here
@@ -215,9 +237,16 @@ class App:
         set_text(q("#busy-text"), "Taking you to Hugging Face…")
         announce("Taking you to Hugging Face to sign in")
         try:
-            await self.auth.login(scopes=scopes, prompt=prompt)
+            url = await self.auth.login_url(scopes=scopes, prompt=prompt)
         except SignInError as exc:
             self.fail(exc, retry=lambda: self.sign_in(scopes, prompt))
+            return
+        if self.in_space_page:
+            # boot.js reads this on the next load: back without a callback means the provider
+            # refused to be framed, and sign-in falls back to a new tab.
+            document.defaultView.sessionStorage.setItem(IN_FRAME_KEY, "started")
+            self._scrolling(True)
+        self.auth.env.navigator.assign(url)
 
     async def change_access(self) -> None:
         """Show the consent page again (to share other organizations), keeping the granted scopes."""
@@ -231,22 +260,71 @@ class App:
         await self.sign_in(scopes=scopes, prompt="consent")
 
     def sign_out(self) -> None:
-        self.auth.sign_out()
+        signed_out = self.auth.sign_out()  # memory and storage are wiped now, in the click's own task
         self._clear_user()
         self.hide_banner()
-        self.show_signed_out()
-        announce("Signed out")
+        self.show_signed_out(self._signed_out_note(0))
         self.sign_in_button.focus()
+        spawn(self._tell_signed_out(signed_out))
+
+    async def _tell_signed_out(self, signed_out) -> None:
+        others = await signed_out
+        if others:
+            self._note(self._signed_out_note(others))
+        announce("Signed out of this tab" + (f" and {others} other tab{'s' if others > 1 else ''}" if others else ""))
+
+    def _signed_out_note(self, others: int) -> list:
+        where = "this tab" if not others else f"this tab and {others} other tab{'s' if others > 1 else ''}"
+        return [f"Signed out of {where}. Hugging Face keeps this Space's access until its token expires; "
+                "to revoke it for good, use ", ("Connected applications", self.auth.connected_apps_url),
+                " in your Hugging Face settings."]
 
     def session_ended(self, reason: str) -> None:
         if reason == "signed_out":
-            return
+            return  # sign_out() above says what happened
         self._clear_user()
+        if reason == "signed_out_elsewhere":
+            self.show_signed_out("You signed out in another tab.")
+            announce("You signed out in another tab")
+            return
         self.show_signed_out()
-        message = ("Your session expired. Sign in again to continue." if reason == "expired"
+        message = ("Your session expired. Sign in again to continue: you will not be asked for consent again."
+                   if reason == "expired"
                    else "Your session was revoked or is no longer valid. Sign in again to continue.")
         self.banner(SignInError("session_expired", message), retry=self.sign_in)
         announce("Your session ended")
+
+    def session_changed(self, session) -> None:
+        """Renewed here or in another tab, or (persist="local") signed in in another tab."""
+        if document.documentElement.dataset.auth == "signed-in":
+            self._tick(session)
+            self._trust(session)
+        else:
+            spawn(self.show_signed_in(session))
+
+    def renewal_changed(self, renewal) -> None:
+        """One line while renewals fail: what happened and when the next try is."""
+        line = q("#renewal")
+        if renewal is None:
+            show(line, False)
+            return
+        wait = countdown(max(1.0, renewal.retry_at - time.time()))
+        set_text(line, f"Could not renew the session ({error_title(renewal.code)[0].lower()}); "
+                       f"trying again in {wait}. You stay signed in until it expires.")
+        show(line, True)
+
+    def _note(self, note) -> None:
+        el = q("#signed-out-note")
+        el.replaceChildren()
+        for part in ([note] if isinstance(note, str) else note or []):
+            if isinstance(part, tuple):
+                link = document.createElement("a")
+                link.textContent, link.href = part
+                link.target, link.rel = "_blank", "noopener noreferrer"
+                el.append(link)
+            else:
+                el.append(part)
+        show(el, bool(note))
 
     def _clear_user(self) -> None:
         if self.ticker is not None:
@@ -257,8 +335,9 @@ class App:
             q(f'[data-repo-list="{tab}"]').replaceChildren()
             set_text(q(f"#tab-{tab} .count"), "")
         q("#org-list").replaceChildren()
+        show(q("#renewal"), False)
         for sel in ('[data-user="name"]', '[data-user="preferred_username"]', '[data-user="email"]',
-                    "#account-name", "#urllib-result", "#expiry"):
+                    "#account-name", "#urllib-result", "#expiry", "#trust"):
             set_text(q(sel), "")
         q('[data-user="picture"]').src = PLACEHOLDER_AVATAR
         q("#account-avatar").src = PLACEHOLDER_AVATAR
@@ -313,11 +392,14 @@ class App:
         show(q("#orgs-empty"), not user.orgs)
 
         self._private_notice(session)
+        self._trust(session)
+        self._note(None)
         set_auth_state("signed-in")
         mark("profile")
         announce(f"Signed in as {name}")
         q("#profile-name").focus()
         self._tick(session)
+        self.auth.keep_fresh()
         if self.ticker is None or self.ticker.done():
             self.ticker = spawn(self._run_ticker())
         self.board = RepoBoard(self, session)
@@ -338,14 +420,24 @@ class App:
         show(notice, True)
 
     def _tick(self, session) -> None:
-        left = countdown(session.expires_in(time.time()))
-        renews = " · renews automatically" if session.refresh_token else ""
-        set_text(q("#expiry"), f"Expires in {left}{renews}")
+        left = session.expires_in(self.auth.env.clock())
+        if left <= 0:
+            set_text(q("#expiry"), "Renewing…")
+            return
+        renews = " · renews automatically" if session.refresh_token else " · sign in again then"
+        set_text(q("#expiry"), f"Expires in {countdown(left)}{renews}")
+
+    def _trust(self, session) -> None:
+        set_text(q("#trust"), "Signature checked with the provider's key (RS256, WebCrypto), every claim validated"
+                 if session.trust == "signature" else
+                 "Trusted over TLS: the provider's signing keys could not be fetched; every claim validated "
+                 "and the profile's subject matched")
 
     async def _run_ticker(self) -> None:
-        """Every second: renew the token when due, end an expired session, update the countdown."""
+        """Every second: the countdown. Renewal is the library's (keep_fresh); reading the session
+        here ends it only once it has really expired and cannot be renewed."""
         while True:
-            session = await self.auth.ensure_fresh()
+            session = self.auth.session
             if session is None:
                 return  # session_ended() has already switched the page
             self._tick(session)

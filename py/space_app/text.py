@@ -38,8 +38,18 @@ ERRORS = {
     "session_expired": ("Your session ended", "Sign in again"),
     "storage_unavailable": ("Your browser is blocking storage", None),
     "missing_client_id": ("This Space is not set up for sign-in", None),
+    "variables_unreadable": ("This Space's sign-in settings could not be read", None),
     "invalid_config": ("This Space is misconfigured", None),
+    "insufficient_scope": ("This needs more access", None),
+    "rate_limited": ("Hugging Face asked us to slow down", "Try again"),
+    "api_error": ("Hugging Face could not answer", "Try again"),
+    "invalid_response": ("Hugging Face sent something unexpected", "Try again"),
     "internal": ("Something went wrong", "Reload"),
+}
+# Failures before Python runs: static_site/boot.js shows them (its BOOT_ERRORS) with a Reload
+# button; listed here so every code the page can show has its title in one table.
+BOOT_ERRORS = {
+    "python_failed": ("Python could not start", "Reload"),
 }
 
 

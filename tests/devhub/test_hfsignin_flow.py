@@ -1,53 +1,15 @@
 """hfsignin's whole flow in CPython (httpx, `cryptography`, a dict for storage)
 against devhub over HTTP, including devhub's fault injection."""
 
-import asyncio
-import contextlib
 import json
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from harness import HubBrowser
-from hfsignin import HFSignIn, SignInError
-from hfsignin.environment import local_environment
+from flows import Clock, client, run, sign_in
+from hfsignin import SignInError
 from hfsignin.session import SESSION_KEY
 from hfsignin.storage import MemoryStorage
-
-
-@contextlib.asynccontextmanager
-async def client(hub, *, storage=None, page="/", timeout=15.0, clock=None):
-    env = local_environment(hub.space_url + page, storage=storage, variables=hub.devhub.variables, clock=clock)
-    try:
-        yield HFSignIn(env=env, timeout=timeout)
-    finally:
-        await env.transport.aclose()
-
-
-def consent(hub, url, *, user="alice", orgs=(), approve=True) -> str:
-    """Walk the hub's pages for an authorize URL; returns where the hub sends the browser back."""
-    agent = HubBrowser(hub.hub_url)
-    try:
-        resp = agent.authorize(dict(parse_qsl(urlsplit(url).query)), user=user, orgs=list(orgs), approve=approve)
-    finally:
-        agent.close()
-    return resp.headers["location"]
-
-
-async def sign_in(hub, auth, *, user="alice", orgs=(), approve=True, before_return=None, login=None):
-    """login_url → consent → handle_redirect; returns the Session or the SignInError."""
-    url = await auth.login_url(**(login or {}))
-    auth.env.navigator.url = consent(hub, url, user=user, orgs=orgs, approve=approve)
-    if before_return:
-        before_return()
-    try:
-        return await auth.handle_redirect()
-    except SignInError as exc:
-        return exc
-
-
-def run(fn):
-    return asyncio.run(fn())
 
 
 def test_sign_in_end_to_end(hub):
@@ -62,11 +24,10 @@ def test_sign_in_end_to_end(hub):
             nav = auth.env.navigator
             assert nav.replaced[0] == hub.space_url + "/" and nav.url == hub.space_url + "/?tab=datasets"
             restored = await auth.restore()
-            assert restored.access_token == session.access_token
-            auth.sign_out()
+            assert restored.access_token == session.access_token and restored.trust == "signature"
+            assert await auth.sign_out() == 0  # no other tab held this sign-in
             assert await auth.restore() is None
-            assert sorted(auth.env.storage.keys()) == sorted(["hfsignin:cache:discovery:" + hub.hub_url,
-                                                              f"hfsignin:cache:jwks:{hub.hub_url}/oauth/jwks"])
+            assert auth.env.storage.keys() == []  # nothing left behind, not even a cached document
     run(flow)
 
 
@@ -178,7 +139,6 @@ def test_provider_faults_become_clear_errors(hub, fault, code):
     storage = MemoryStorage()
 
     def arm():
-        storage.data.pop(f"hfsignin:cache:jwks:{hub.hub_url}/oauth/jwks", None)
         hub.fault(**fault)
 
     async def flow():
@@ -248,7 +208,7 @@ def tamper(storage, **changes):
     {"claims": lambda d: d["claims"].update(sub="000000000000000000000000")},
     {"id_token": lambda d: d.update(id_token=d["id_token"][:-8] + "AAAAAAAA")},
     {"access_token": "hf_oauth_forged"},
-    {"expires_at": 1.0},
+    {"expires_at": 1.0, "refresh_token": None},  # expired, nothing to renew it with
     {"issuer": "https://evil.example"},
 ])
 def test_a_tampered_stored_session_is_discarded(hub, change):
@@ -281,17 +241,6 @@ def test_restore_refreshes_the_profile_and_survives_an_unreachable_provider(hub)
     restored, err = run(flow)
     assert restored.user.name == "Alice Liddell"  # from the provider, not from storage
     assert err.code == "userinfo_failed" and storage.get(SESSION_KEY) is not None  # kept for a retry
-
-
-class Clock:
-    def __init__(self):
-        import time
-
-        self.offset = 0.0
-        self._time = time.time
-
-    def __call__(self):
-        return self._time() + self.offset
 
 
 def test_refresh_rotates_and_keeps_the_session(hub):

@@ -55,32 +55,72 @@ def test_framed_with_storage_blocked_offers_a_new_tab_and_signs_in_there(page, h
     no_frame_ever_showed_the_provider(page, hub, seen)
 
 
-def test_framed_with_storage_allowed_runs_python_and_signs_in_in_a_new_tab(context_3p_allowed, hub):
+def test_framed_with_storage_allowed_signs_in_inside_the_space_page(context_3p_allowed, hub):
+    """The provider's Space page is the frame's parent: the whole flow stays in the frame, the
+    Space page lets the provider's pages scroll meanwhile, and the visitor ends signed in there."""
     context = context_3p_allowed
     page = context.pages[0] if context.pages else context.new_page()
-    seen = []
-    page.on("framenavigated", lambda f: f != page.main_frame and seen.append(f.url))
     frame = space_page(page, hub)
-    expect(frame.locator("html")).to_have_attribute("data-embed", "framed")
-    expect(frame.locator("html")).to_have_attribute("data-python", "ready", timeout=90_000)
-    expect(frame.locator("html")).to_have_attribute("data-auth", "signed-out")
+    expect(frame.locator("html")).to_have_attribute("data-embed", "space")
+    expect(frame.locator("html")).to_have_attribute("data-auth", "signed-out", timeout=90_000)
+    button = frame.locator('[data-action="sign-in"]')
+    assert button.evaluate("b => b.tagName") == "BUTTON"
+    iframe = page.locator("#space-frame")
+    expect(iframe).to_have_attribute("data-scrolling", "false")
+    shot(page, "15-framed-storage-allowed")
+    button.click()
+    frame.locator('[data-login="bob"]').click()  # the provider's sign-in page, inside the frame
+    expect(iframe).to_have_attribute("data-scrolling", "true")
+    shot(page, "15b-framed-consent")
+    frame.locator('[data-action="approve"]').click()
+    expect(frame.locator("html")).to_have_attribute("data-auth", "signed-in", timeout=90_000)
+    expect(frame.locator('[data-user="preferred_username"]')).to_have_text("@bob")
+    expect(iframe).to_have_attribute("data-scrolling", "false")
+    assert page.url == f"{hub.hub_url}/spaces/{hub.devhub.options.space_id}"  # the top page never moved
+    assert len(context.pages) == 1
+    assert the_frame(page, hub).evaluate("sessionStorage.getItem('hfsignin:session')") is not None
+    shot(page, "15c-framed-signed-in")
+
+
+def test_when_the_provider_refuses_the_frame_sign_in_falls_back_to_a_new_tab(context_3p_allowed, hub):
+    context = context_3p_allowed
+    context.guard.allow_console(r"(?i)refused to (display|frame)|x-frame-options|frame-ancestors")
+    hub.settings(framing="deny")
+    page = context.pages[0] if context.pages else context.new_page()
+    frame = space_page(page, hub)
+    expect(frame.locator("html")).to_have_attribute("data-auth", "signed-out", timeout=90_000)
+    frame.locator('[data-action="sign-in"]').click()
+    page.wait_for_timeout(1_500)  # the frame now shows the browser's refusal; the visitor reloads
+    frame = space_page(page, hub)
     link = frame.locator('[data-action="sign-in"]')
     expect(link).to_have_text("Open in a new tab to sign in")
-    expect(frame.locator("#embed-note")).to_contain_text("cannot be shown inside this frame")
-    shot(page, "15-framed-storage-allowed")
-    tab = finish_in_new_tab(context, link, hub, user="bob")
-    expect(frame.locator("#embed-note")).to_contain_text("continues in the new tab")
-    # The framed copy never saw a token: the session lives in the new tab only.
-    assert the_frame(page, hub).evaluate("sessionStorage.getItem('hfsignin:session')") is None
-    assert tab.evaluate("sessionStorage.getItem('hfsignin:session')") is not None
-    no_frame_ever_showed_the_provider(page, hub, seen)
+    expect(frame.locator("html")).to_have_attribute("data-embed", "framed")
+    expect(frame.locator("#embed-note")).to_contain_text("could not be shown inside this page")
+    finish_in_new_tab(context, link, hub, user="bob")
 
 
-def test_the_provider_pages_refuse_to_be_framed(page, hub):
+def test_a_frame_whose_parent_is_not_the_provider_signs_in_in_a_new_tab(context_3p_allowed, hub):
+    context = context_3p_allowed
+    page = context.pages[0] if context.pages else context.new_page()
+    parent = f"{hub.space_url}/a-page-that-embeds-the-space.html"  # its own site, not the provider's
+    context.route(parent, lambda route: route.fulfill(
+        content_type="text/html", body=f"<!doctype html><title>Embedder</title>"
+                                       f"<iframe id=f src='{hub.space_url}/' width=900 height=700></iframe>"))
+    page.goto(parent)
+    frame = page.frame_locator("#f")
+    expect(frame.locator("html")).to_have_attribute("data-embed", "framed")
+    link = frame.locator('[data-action="sign-in"]')
+    expect(link).to_have_text("Open in a new tab to sign in")
+    expect(frame.locator("#embed-note")).to_contain_text("cannot tell that it is shown on Hugging Face")
+
+
+def test_the_provider_pages_can_be_framed_by_the_hub_only(page, hub):
+    """As on huggingface.co (SAMEORIGIN); the Space, like a static Space on HF, sends no policy."""
     resp = page.request.get(f"{hub.hub_url}/oauth/authorize?client_id={hub.client_id}")
-    assert resp.headers["x-frame-options"] == "DENY"
+    assert resp.headers["x-frame-options"] == "SAMEORIGIN"
+    assert resp.headers["content-security-policy"] == "frame-ancestors 'self'"
     space = page.request.get(hub.space_url + "/")
-    assert f"frame-ancestors 'self' {hub.hub_url}" in space.headers["content-security-policy"]
+    assert "content-security-policy" not in space.headers and "x-frame-options" not in space.headers
 
 
 def test_top_level_is_unchanged(page, hub):

@@ -66,3 +66,29 @@ def test_malformed_client_id_is_refused():
     with pytest.raises(SignInError) as e:
         resolve_config(client_id="a b")
     assert e.value.code == "invalid_config"
+
+
+INJECTED = 'window.huggingface = {"variables": {"OAUTH_CLIENT_ID": "space-id", "OAUTH_SCOPES": "openid email"}};'
+
+
+def test_the_injected_script_is_read_as_data():
+    from hfsignin.config import variables_from_script
+
+    assert variables_from_script(INJECTED) == {"OAUTH_CLIENT_ID": "space-id", "OAUTH_SCOPES": "openid email"}
+    assert variables_from_script('window.huggingface={"variables":{"A":"\\u003c/script>"}}') == {"A": "</script>"}
+    for text in ("", "alert(1)", "window.huggingface = {variables: {}};", 'window.huggingface = {"variables": 1};',
+                 INJECTED + " alert(1)", INJECTED.replace("window", "x.window"), 'window.huggingface = {"a": 1, "a": 2};',
+                 " " + INJECTED):
+        assert variables_from_script(text) is None, text
+
+
+def test_unreadable_variables_say_what_happened_and_how_to_fix_it():
+    with pytest.raises(SignInError) as e:
+        resolve_config(variables={}, variables_unreadable=True)
+    assert e.value.code == "variables_unreadable"
+    assert "<head>" in e.value.message and "first line" in e.value.message and "index.html" in e.value.message
+    with pytest.raises(SignInError):  # even with a client id: the scopes would silently fall back
+        resolve_config(client_id="mine", variables_unreadable=True)
+    everything = resolve_config(client_id="mine", scopes="openid", provider_url="https://hub.example",
+                                variables_unreadable=True)
+    assert everything.client_id == "mine"

@@ -42,9 +42,11 @@ def test_tampered_or_malformed_sessions_are_wiped():
     store = SessionStore(storage)
     good = json.loads(make().to_json())
     variants = [
-        "{not json", "[]", json.dumps({**good, "v": 2}), json.dumps({**good, "claims": {"sub": "other", "iss": HUB}}),
+        "{not json", "[]", json.dumps({**good, "v": 3}), json.dumps({**good, "claims": {"sub": "other", "iss": HUB}}),
         json.dumps({**good, "access_token": 5}), json.dumps({**good, "userinfo": {"name": "no sub"}}),
         json.dumps({**good, "claims": {"sub": "u1", "iss": "https://evil"}}),
+        json.dumps({**good, "family": ""}), json.dumps({**good, "generation": -1}),
+        json.dumps({**good, "generation": True}), json.dumps({k: v for k, v in good.items() if k != "family"}),
     ]
     for raw in variants:
         storage.set(store.key, raw)
@@ -54,3 +56,21 @@ def test_tampered_or_malformed_sessions_are_wiped():
 
 def test_authorization_header():
     assert make().authorization() == {"Authorization": "Bearer hf_oauth_tok"}
+
+
+def test_a_session_stored_by_the_previous_release_is_migrated():
+    """Format 1 (before tab families): kept, with a family of its own and generation 0."""
+    storage = MemoryStorage()
+    store = SessionStore(storage)
+    old = json.loads(make().to_json())
+    old["v"] = 1
+    del old["family"], old["generation"]
+    storage.set(store.key, json.dumps(old))
+    back = store.load()
+    assert back is not None and back.generation == 0 and len(back.family) >= 16
+    assert back.access_token == "hf_oauth_tok" and back.refresh_token == "rt"
+
+
+def test_trust_is_never_stored():
+    s = make(trust="tls")
+    assert "tls" not in s.to_json() and Session.from_json(s.to_json()).trust == "signature"
