@@ -1,6 +1,7 @@
 # Two commands do everything on a fresh machine:
 #   make demo   set up, then run the Space on devhub (a local huggingface.co)
 #   make test   set up, then run the whole test suite (unit, devhub, end-to-end in Chromium)
+#   make build  the deployable Space in dist/, with the hfsignin wheel and sdist it uses
 # Set-up is idempotent and fast when nothing changed.
 
 PYTHON ?= python3
@@ -22,7 +23,9 @@ setup: $(VENV)/.installed node_modules/.installed
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@# Before 0.2.0 the checkout was installed as "hfsignin", now the name of the published library alone.
+	@$(PY) -m pip uninstall --quiet --yes hfsignin >/dev/null 2>&1 || true
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json

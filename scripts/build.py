@@ -2,22 +2,42 @@
 
     python scripts/build.py
 
-index.html, pyscript.toml, the browser Python that pyscript.toml maps, static_site/
-(with the runtime checked against static_site/vendor.sha256 first) and a README.md
-holding the Space card. Every file must stay under Hugging Face's 10 MB limit for
-files outside LFS.
+First the library, hfsignin alone, as dist/hfsignin-<version>-py3-none-any.whl and
+dist/hfsignin-<version>.tar.gz: its sources (py/hfsignin, plus the starter's copies of
+static_site/boot.js, pyodide-loader.mjs and vendor.sha256) are laid out in a staging
+folder with packaging/hfsignin/pyproject.toml and built there with `build` (no build
+isolation: offline once set up), then checked with `twine check`. Nothing is published.
+
+Then the Space: index.html, pyscript.toml with the library as that one wheel (instead of
+the checkout's one line per module), the rest of the browser Python that pyscript.toml
+maps (the Space app), static_site/ (with the runtime checked against
+static_site/vendor.sha256 first) and a README.md holding the Space card. Every file must
+stay under Hugging Face's 10 MB limit for files outside LFS. (make deploy leaves the sdist
+out of the Space.)
 """
 
 from __future__ import annotations
 
+import ast
+import os
+import re
 import shutil
+import subprocess
 import sys
+import tempfile
 import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DIST = ROOT / "dist"
+LIBRARY = ROOT / "py" / "hfsignin"
+PACKAGING = ROOT / "packaging" / "hfsignin"  # the library's pyproject.toml and its README for the index
+# What the starter (hfsignin.starter) reuses of the demo Space, copied into the wheel from their one source.
+STARTER_RUNTIME = ("static_site/boot.js", "static_site/pyodide-loader.mjs", "static_site/vendor.sha256")
 MAX_FILE = 10 * 1024 * 1024  # Hugging Face Hub: larger files need LFS/Xet
+# A wheel's file dates (setuptools honours it): the same sources give the same wheel, so browsers keep it cached.
+SOURCE_DATE_EPOCH = "315532800"  # 1980-01-01, the earliest date a zip file holds
+LIBRARY_LINE = re.compile(r'^\s*"\{FROM\}/hfsignin/[^"]*"\s*=')
 
 sys.path.insert(0, str(ROOT / "scripts"))
 import vendor  # noqa: E402 - the sibling script, for the manifest check
@@ -27,9 +47,10 @@ class BuildError(Exception):
     pass
 
 
-def browser_sources() -> list[Path]:
-    """The files pyscript.toml maps into the browser, outside static_site/ (copied whole)."""
-    files = tomllib.loads((ROOT / "pyscript.toml").read_text())["files"]
+def browser_sources(config: str) -> list[str]:
+    """The files a pyscript.toml maps into the browser, relative to the site, outside static_site/
+    (copied whole)."""
+    files = tomllib.loads(config)["files"]
     base = files.get("{FROM}", "")
     out = []
     for src in files:
@@ -37,7 +58,61 @@ def browser_sources() -> list[Path]:
             continue
         rel = src.replace("{FROM}", base).removeprefix("./")
         if not rel.startswith("static_site/"):
-            out.append(ROOT / rel)
+            out.append(rel)
+    return out
+
+
+def library_version() -> str:
+    """hfsignin.__version__, read without importing it: the one place the version is written."""
+    tree = ast.parse((LIBRARY / "__init__.py").read_text())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["__version__"]:
+            return ast.literal_eval(node.value)
+    raise BuildError("py/hfsignin/__init__.py has no __version__")
+
+
+def build_library(out: Path) -> tuple[Path, Path]:
+    """The hfsignin wheel and sdist into ``out``, checked with twine; returns (wheel, sdist)."""
+    version = library_version()
+    with tempfile.TemporaryDirectory() as tmp:
+        stage = Path(tmp) / f"hfsignin-{version}"
+        stage.mkdir()
+        for name in ("pyproject.toml", "README.md"):
+            shutil.copy2(PACKAGING / name, stage / name)
+        package = stage / "src" / "hfsignin"
+        shutil.copytree(LIBRARY, package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".*", "runtime"))
+        (package / "starter" / "runtime").mkdir()
+        for rel in STARTER_RUNTIME:
+            shutil.copy2(ROOT / rel, package / "starter" / "runtime" / Path(rel).name)
+        env = {**os.environ, "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)}
+        # The sdist first, then the wheel from the sdist: proof the sdist holds everything.
+        _run([sys.executable, "-m", "build", "--no-isolation", "--outdir", tmp + "/out", str(stage)], "build", env)
+        built = Path(tmp) / "out"
+        wheel = built / f"hfsignin-{version}-py3-none-any.whl"
+        sdist = built / f"hfsignin-{version}.tar.gz"
+        if sorted(built.iterdir()) != sorted([wheel, sdist]):
+            raise BuildError(f"build made {sorted(p.name for p in built.iterdir())}, not {wheel.name} and {sdist.name}")
+        _run([sys.executable, "-m", "twine", "check", "--strict", str(wheel), str(sdist)], "twine check", env)
+        out.mkdir(parents=True, exist_ok=True)
+        return Path(shutil.copy2(wheel, out)), Path(shutil.copy2(sdist, out))
+
+
+def _run(command: list[str], what: str, env: dict) -> None:
+    done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT)
+    if done.returncode != 0:
+        raise BuildError(f"{what} failed:\n{(done.stdout + done.stderr).strip()[-3000:]}")
+
+
+def dist_config(config: str, wheel: str) -> str:
+    """The built Space's pyscript.toml: the library as one line, its wheel, instead of one line per module."""
+    lines = [line for line in config.splitlines() if not LIBRARY_LINE.match(line)]
+    at = lines.index("[files]") + 1
+    lines[at:at] = ["# hfsignin, the library, unpacked from its wheel (scripts/build.py builds it from py/hfsignin)",
+                    f'"./{wheel}" = "./*"']
+    out = "\n".join(lines) + "\n"
+    files = tomllib.loads(out)["files"]
+    if any("hfsignin/" in src for src in files) or f"./{wheel}" not in files:
+        raise BuildError("pyscript.toml: could not replace the hfsignin modules by the wheel")
     return out
 
 
@@ -60,12 +135,16 @@ def build() -> list[Path]:
     if DIST.exists():
         shutil.rmtree(DIST)
     DIST.mkdir()
-    for name in ("index.html", "pyscript.toml"):
-        shutil.copy2(ROOT / name, DIST / name)
-    for src in browser_sources():
-        dest = DIST / src.relative_to(ROOT)
+    wheel, _ = build_library(DIST)
+    shutil.copy2(ROOT / "index.html", DIST / "index.html")
+    config = dist_config((ROOT / "pyscript.toml").read_text(), wheel.name)
+    (DIST / "pyscript.toml").write_text(config)
+    for rel in browser_sources(config):
+        if rel == wheel.name:
+            continue
+        dest = DIST / rel
         dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(src, dest)
+        shutil.copy2(ROOT / rel, dest)
     shutil.copytree(ROOT / "static_site", DIST / "static_site",
                     ignore=shutil.ignore_patterns("vendor.sha256", "__pycache__", ".*"))
     (DIST / "README.md").write_text(card(), encoding="utf-8")
@@ -86,6 +165,8 @@ def main() -> int:
     total = sum(p.stat().st_size for p in files)
     print(f"build: dist/ holds {len(files)} files, {total / 1e6:.1f} MB; largest "
           f"{largest.relative_to(DIST)} at {largest.stat().st_size / 1e6:.2f} MB (limit 10.49 MB)")
+    print(f"build: the library: dist/hfsignin-{library_version()}-py3-none-any.whl and .tar.gz (twine check passed; "
+          "not published)")
     return 0
 
 

@@ -17,6 +17,8 @@ from harness import INSTALL_HINT, SCREENSHOTS, HubControl, find_chromium, launch
 
 ROOT = Path(__file__).resolve().parent.parent
 LOOPBACK = {"localhost", "127.0.0.1", "::1", "[::1]"}
+STAND_IN_TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css", ".wasm": "application/wasm",
+                  ".json": "application/json", ".zip": "application/zip"}
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -72,13 +74,16 @@ def browser(playwright_instance):
 
 
 class PageGuard:
-    """Records what a page must never do: leave loopback, log errors, show a PyScript error."""
+    """Records what a page must never do: leave loopback, log errors, show a PyScript error.
+    A test may put a stand-in in front of a remote host first (``stand_in``: a CDN served from local files)."""
 
     def __init__(self, context) -> None:
         self.external: list[str] = []
         self.console_errors: list[str] = []
         self.allowed: list[re.Pattern] = []
         self.pages = []
+        self.missing: list[str] = []  # requests a stand_in() had no file for
+        self.context = context
         context.route("**/*", self._route)
         context.on("page", self.watch)
 
@@ -100,12 +105,35 @@ class PageGuard:
         if not any(p.search(text) for p in self.allowed):
             self.console_errors.append(text)
 
+    def stand_in(self, prefix: str, folder: Path) -> list[str]:
+        """Serve every URL under ``prefix`` (a CDN's, say) from the files of ``folder``, with the CORS
+        header a CDN sends; nothing reaches the network. Playwright runs the route registered last
+        first, so these requests never come to the loopback check. Returns the URLs served, as
+        they come; a URL with no file there is a problem of the test."""
+        served: list[str] = []
+        root = Path(folder).resolve()
+
+        def fulfill(route) -> None:
+            url = route.request.url.split("?", 1)[0].split("#", 1)[0]
+            path = (root / url.removeprefix(prefix)).resolve()
+            if root not in path.parents or not path.is_file():
+                self.missing.append(route.request.url)
+                route.fulfill(status=404, headers={"Access-Control-Allow-Origin": "*"})
+                return
+            served.append(route.request.url)
+            route.fulfill(path=str(path), headers={"Access-Control-Allow-Origin": "*",
+                                                   "Content-Type": STAND_IN_TYPES.get(path.suffix, "application/octet-stream")})
+
+        self.context.route(lambda url: url.startswith(prefix), fulfill)
+        return served
+
     def allow_console(self, pattern: str) -> None:
         """Expect console errors matching ``pattern`` (e.g. a deliberate HTTP 500)."""
         self.allowed.append(re.compile(pattern))
 
     def problems(self) -> list[str]:
         found = [f"request to a non-loopback host: {u}" for u in self.external]
+        found += [f"request a stand-in has no file for: {u}" for u in self.missing]
         found += self.console_errors
         for page in self.pages:
             if page.is_closed():

@@ -13,6 +13,8 @@ or, like the official JS client::
         window.location.href = await oauth_login_url()
 """
 
+__version__ = "0.2.0"  # the one place: both pyproject files read it
+
 from .client import HFSignIn
 from .config import Config, resolve_config
 from .errors import SignInError
@@ -22,7 +24,7 @@ from .session import Session
 from .urls import safe_link, safe_return_path
 
 __all__ = [
-    "Config", "HFSignIn", "HubApi", "Org", "Page", "Repo", "RepoPager", "Session", "SignInError",
+    "__version__", "Config", "HFSignIn", "HubApi", "Org", "Page", "Repo", "RepoPager", "Session", "SignInError",
     "UserInfo", "oauth_handle_redirect_if_present", "oauth_login_url", "resolve_config",
     "safe_link", "safe_return_path",
 ]

@@ -1,5 +1,6 @@
 """The built folder works from a plain static file server (Python's http.server),
-with nothing of devhub's Space host: proof that the build needs no dev tooling."""
+with nothing of devhub's Space host: proof that the build needs no dev tooling. It loads
+hfsignin from its wheel (one line of dist/pyscript.toml), as a Space of anyone's would."""
 
 import functools
 import shutil
@@ -15,6 +16,9 @@ from playwright.sync_api import expect
 from devhub import DevHub, Options
 from devhub.space_host import inject
 from harness import HubControl, shot, sign_in, wait_booted
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+import build  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -44,6 +48,8 @@ def static_space(tmp_path_factory):
 
 def test_the_built_folder_signs_in_from_a_plain_static_server(static_space, context):
     hub = HubControl(static_space)
+    fetched = []
+    context.on("response", lambda r: fetched.append((r.url.removeprefix(hub.space_url), r.status)))
     page = context.new_page()
     page.goto(hub.space_url + "/")
     assert wait_booted(page) == "signed-out"
@@ -51,4 +57,10 @@ def test_the_built_folder_signs_in_from_a_plain_static_server(static_space, cont
     page.wait_for_selector('[data-repo="alice/drink-me-lora"]')
     expect(page.locator('[data-org="tea-party-ai"]')).to_be_visible()
     shot(page, "16-built-folder-signed-in")
+    # The library came from its wheel, on both page loads (before and after the provider), never module by module.
+    wheel = f"/hfsignin-{build.library_version()}-py3-none-any.whl"
+    statuses = [status for url, status in fetched if url == wheel]
+    assert statuses and set(statuses) <= {200, 304}, statuses
+    assert not [url for url, _ in fetched if "/hfsignin/" in url], "hfsignin modules fetched one by one"
+    assert ("/py/space_app/main.py", 200) in fetched
     hub.close()

@@ -1,0 +1,249 @@
+"""A starter Space: a minimal static Hugging Face Space that signs in with hfsignin.
+
+    python -m hfsignin.starter my-space                          # PyScript and Pyodide from jsDelivr
+    python -m hfsignin.starter my-space --runtime self-hosted     # the pinned runtime, in the Space itself
+
+It writes README.md (the Space card: sdk static, hf_oauth), index.html, pyscript.toml,
+main.py (sign in, show the username, list the visitor's models), static/style.css,
+static/boot.js (framing and blocked storage, the boot watchdog: the demo Space's own
+file) and the library as one wheel, mapped by one line of pyscript.toml.
+
+``--runtime self-hosted`` also copies PyScript and Pyodide into static/vendor/, every
+file checked against the SHA-256 digests pinned in static_site/vendor.sha256. They come
+from ``--vendor DIR`` (a folder like a checkout's static_site/vendor after ``make setup``),
+else from this checkout's static_site/vendor when run from one, else from the npm
+registry (``npm pack``, so npm must be installed).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import shutil
+import subprocess
+import tarfile
+import tempfile
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+from .. import __version__
+
+PYSCRIPT = "0.7.31"  # @pyscript/core on npm, as pinned in package.json (tests/unit/test_starter_files.py checks)
+PYODIDE = "314.0.7"  # pyodide on npm, as pinned in package.json
+# jsDelivr serves npm packages as published: these are exactly the files `npm ci` installs here. (PyScript's
+# calendar releases on pyscript.net are separate builds, so they could not be checked against the pins.)
+PYSCRIPT_RELEASE = f"https://cdn.jsdelivr.net/npm/@pyscript/core@{PYSCRIPT}/dist/"
+# PyScript's own scheme for Pyodide (its default interpreter URL, with the pinned version).
+PYODIDE_RELEASE = f"https://cdn.jsdelivr.net/pyodide/v{PYODIDE}/full/"
+RUNTIMES = ("release", "self-hosted")
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES = HERE / "templates"
+# Files of the demo Space the starter reuses. scripts/build.py puts copies in runtime/ inside the
+# wheel; run from a checkout, they are read from static_site/ (their one source).
+SHIPPED = HERE / "runtime"
+CHECKOUT = HERE.parents[2]
+MANIFEST = "vendor.sha256"
+# Written when the Space has no Pyodide snapshot: pyodide-loader.mjs finds no valid one and boots normally.
+NO_SNAPSHOT = {"snapshot": None}
+WHEEL_DATE = (1980, 1, 1, 0, 0, 0)  # fixed, so the same library gives the same wheel
+
+
+class StarterError(Exception):
+    """Why the starter could not be written (a message for the person running it)."""
+
+
+def shipped(name: str) -> Path:
+    """One of the demo Space's files the starter reuses (see SHIPPED)."""
+    for folder in (SHIPPED, CHECKOUT / "static_site"):
+        if (folder / name).is_file():
+            return folder / name
+    raise StarterError(f"{name} is missing from this hfsignin: reinstall it, or run from a checkout")
+
+
+def write_starter(dest: Path, runtime: str = "release", *, vendor: Path | None = None,
+                  force: bool = False) -> list[Path]:
+    """Write the starter Space into ``dest``; returns the files written."""
+    if runtime not in RUNTIMES:
+        raise StarterError(f"the runtime is one of {', '.join(RUNTIMES)}, not {runtime!r}")
+    dest = Path(dest)
+    if dest.exists() and not dest.is_dir():
+        raise StarterError(f"{dest} is not a folder")
+    if dest.is_dir() and any(dest.iterdir()) and not force:
+        raise StarterError(f"{dest} is not empty (--force writes the starter's files over it)")
+    dest.mkdir(parents=True, exist_ok=True)
+    if runtime == "release":
+        values = {"core": PYSCRIPT_RELEASE + "core.js", "css": PYSCRIPT_RELEASE + "core.css",
+                  "interpreter": PYODIDE_RELEASE + "pyodide.mjs"}
+    else:
+        local = f"./static/vendor/pyscript-{PYSCRIPT}/"
+        values = {"core": local + "core.js", "css": local + "core.css", "interpreter": "./static/pyodide-loader.mjs"}
+    values.update(title=_title(dest), wheel=wheel_name(), version=__version__, pyscript=PYSCRIPT, pyodide=PYODIDE)
+    # main.py is kept as main.py.in: its top-level await (PyScript allows it) is no valid Python module.
+    written = [_render(name, dest / target, values) for name, target in (
+        ("README.md", "README.md"), ("index.html", "index.html"), ("pyscript.toml", "pyscript.toml"),
+        ("main.py.in", "main.py"), ("style.css", "static/style.css"))]
+    written.append(pack_library(dest))
+    written.append(_copy(shipped("boot.js"), dest / "static" / "boot.js"))
+    if runtime == "self-hosted":
+        written.append(_copy(shipped("pyodide-loader.mjs"), dest / "static" / "pyodide-loader.mjs"))
+        written += copy_runtime(dest / "static", vendor)
+    return written
+
+
+def _title(dest: Path) -> str:
+    name = dest.resolve().name
+    return name if name and all(c.isalnum() or c in "-_. " for c in name) else "Sign in with HF"
+
+
+def _render(template: str, target: Path, values: dict[str, str]) -> Path:
+    text = (TEMPLATES / template).read_text(encoding="utf-8")
+    for key, value in values.items():
+        text = text.replace("{{" + key + "}}", value)
+    if "{{" in text:
+        raise StarterError(f"templates/{template}: unknown placeholder at {text[text.index('{{'):][:30]!r}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8", newline="\n")
+    return target
+
+
+def _copy(src: Path, target: Path) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(src, target)
+    return target
+
+
+# -- the library, as the wheel pyscript.toml unpacks --------------------------------------------
+
+def wheel_name() -> str:
+    return f"hfsignin-{__version__}-py3-none-any.whl"
+
+
+def pack_library(dest: Path) -> Path:
+    """This hfsignin's modules as a wheel in ``dest``: what the browser imports (the starter
+    itself stays out). A valid wheel, reproducible for the same sources."""
+    package = HERE.parent
+    files = sorted(p for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+                   and p.relative_to(package).parts[0] != "starter" and p.suffix in (".py", ".typed"))
+    info = f"hfsignin-{__version__}.dist-info"
+    meta = {
+        f"{info}/METADATA": f"Metadata-Version: 2.1\nName: hfsignin\nVersion: {__version__}\n"
+                            "Summary: Sign in with Hugging Face from Python in the browser\n"
+                            "Requires-Python: >=3.11\n",
+        f"{info}/WHEEL": "Wheel-Version: 1.0\nGenerator: hfsignin.starter\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+    }
+    entries = [(f"hfsignin/{p.relative_to(package).as_posix()}", p.read_bytes()) for p in files]
+    entries += [(name, text.encode()) for name, text in meta.items()]
+    record = [f"{name},sha256={_b64_sha256(data)},{len(data)}" for name, data in entries]
+    entries.append((f"{info}/RECORD", ("\n".join([*record, f"{info}/RECORD,,"]) + "\n").encode()))
+    target = dest / wheel_name()
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as wheel:
+        for name, data in entries:
+            wheel.writestr(zipfile.ZipInfo(name, WHEEL_DATE), data, zipfile.ZIP_DEFLATED)
+    return target
+
+
+def _b64_sha256(data: bytes) -> str:
+    return base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+
+
+# -- the self-hosted runtime ----------------------------------------------------------------------
+
+def pinned_digests() -> dict[str, str]:
+    """PyScript's and Pyodide's files (relative to vendor/) and their SHA-256, from vendor.sha256."""
+    wanted = (f"pyscript-{PYSCRIPT}/", f"pyodide-{PYODIDE}/")
+    digests = {}
+    for line in shipped(MANIFEST).read_text().splitlines():
+        if line.strip():
+            digest, rel = line.split(None, 1)
+            if rel.startswith(wanted):
+                digests[rel.strip()] = digest
+    return digests
+
+
+def copy_runtime(static: Path, vendor: Path | None = None) -> list[Path]:
+    """PyScript and Pyodide into ``static``/vendor/, each file checked against its pinned digest,
+    and the Pyodide snapshot when the source has one that verifies (else a snapshot.json saying none)."""
+    if vendor is None and (CHECKOUT / "static_site" / "vendor" / f"pyodide-{PYODIDE}").is_dir():
+        vendor = CHECKOUT / "static_site" / "vendor"
+    if vendor is not None:
+        if not Path(vendor).is_dir():
+            raise StarterError(f"--vendor {vendor}: no such folder")
+        written = _verified_copy(static, lambda rel: _read(Path(vendor) / rel), f"{vendor}")
+        return written + _snapshot(static, Path(vendor))
+    with tempfile.TemporaryDirectory() as tmp:
+        read = _from_npm(Path(tmp))
+        written = _verified_copy(static, read, "the npm registry")
+    meta = static / "snapshot.json"
+    meta.write_text(json.dumps(NO_SNAPSHOT) + "\n")
+    return [*written, meta]
+
+
+def _read(path: Path) -> bytes | None:
+    return path.read_bytes() if path.is_file() else None
+
+
+def _verified_copy(static: Path, read: Callable[[str], bytes | None], where: str) -> list[Path]:
+    """Every pinned file read and checked first, then written: a mismatch writes nothing."""
+    checked = {}
+    for rel, digest in pinned_digests().items():
+        data = read(rel)
+        if data is None:
+            raise StarterError(f"{where} has no {rel}")
+        if hashlib.sha256(data).hexdigest() != digest:
+            raise StarterError(f"{where}: {rel} does not match its pinned SHA-256; nothing of that runtime was used")
+        checked[static / "vendor" / rel] = data
+    for target, data in checked.items():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    return list(checked)
+
+
+def _snapshot(static: Path, vendor: Path) -> list[Path]:
+    """The checkout's Pyodide snapshot (static_site/snapshot.json beside vendor/), if it verifies."""
+    target = static / "snapshot.json"
+    try:
+        meta = json.loads((vendor.parent / "snapshot.json").read_text())
+        name = meta["url"].removeprefix("vendor/snapshot/")
+        data = (vendor / "snapshot" / name).read_bytes()
+        usable = (meta["pyodide"] == PYODIDE and "/" not in name and
+                  hashlib.sha256(data).hexdigest() == meta["gz_sha256"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        usable = False
+    if not usable:
+        target.write_text(json.dumps(NO_SNAPSHOT) + "\n")
+        return [target]
+    packed = static / "vendor" / "snapshot" / name
+    packed.parent.mkdir(parents=True, exist_ok=True)
+    packed.write_bytes(data)
+    target.write_text(json.dumps(meta, indent=2) + "\n")
+    return [target, packed]
+
+
+def _from_npm(tmp: Path) -> Callable[[str], bytes | None]:
+    """The pinned packages as npm publishes them (``npm pack``): a reader of their files by vendor/ path."""
+    npm = shutil.which("npm")
+    if npm is None:
+        raise StarterError("the self-hosted runtime comes from npm here, and npm is not installed: install Node.js "
+                           "and npm, or pass --vendor DIR (a checkout's static_site/vendor after `make setup`)")
+    run = subprocess.run([npm, "pack", "--silent", "--pack-destination", str(tmp),
+                          f"@pyscript/core@{PYSCRIPT}", f"pyodide@{PYODIDE}"], capture_output=True, text=True, cwd=tmp)
+    tarballs = {"pyscript": tmp / f"pyscript-core-{PYSCRIPT}.tgz", "pyodide": tmp / f"pyodide-{PYODIDE}.tgz"}
+    if run.returncode != 0 or not all(t.is_file() for t in tarballs.values()):
+        raise StarterError(f"npm pack failed: {run.stderr.strip()[-500:]}")
+    members: dict[str, bytes] = {}
+    for kind, tarball in tarballs.items():
+        with tarfile.open(tarball) as tar:  # read in memory, never extracted to disk
+            for member in tar.getmembers():
+                if member.isfile():
+                    members[f"{kind}/{member.name}"] = tar.extractfile(member).read()
+
+    def read(rel: str) -> bytes | None:
+        folder, name = rel.split("/", 1)
+        if folder == f"pyscript-{PYSCRIPT}":
+            return members.get(f"pyscript/package/dist/{name}")
+        return members.get(f"pyodide/package/{name}")
+
+    return read

@@ -1,0 +1,108 @@
+"""The starter Space (python -m hfsignin.starter), generated into a temporary folder and served by
+devhub: the self-hosted one signs in, lists the visitor's models, shows errors as sentences and, in the
+hub's Space page with storage blocked, offers the sign-in in a new tab; the release one does the same
+with its CDN (jsDelivr) stood in for by the same pinned files, taken from static_site/vendor."""
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from devhub import DevHub, Options
+from harness import HubControl, shot, sign_in, wait_booted
+from hfsignin.client import ACCESS_DENIED_MESSAGE
+from hfsignin.starter import PYODIDE, PYODIDE_RELEASE, PYSCRIPT, PYSCRIPT_RELEASE, wheel_name, write_starter
+
+VENDOR = Path(__file__).resolve().parents[2] / "static_site" / "vendor"
+
+
+def serve(site: Path) -> DevHub:
+    return DevHub(Options(site=site, readme=site / "README.md", hub_port=0, space_port=0, test_control=True)).start()
+
+
+@pytest.fixture(scope="module")
+def self_hosted(tmp_path_factory):
+    site = tmp_path_factory.mktemp("starter") / "my-space"
+    write_starter(site, "self-hosted")
+    devhub = serve(site)
+    yield devhub
+    devhub.stop()
+
+
+@pytest.fixture(scope="module")
+def release(tmp_path_factory):
+    site = tmp_path_factory.mktemp("starter") / "my-release-space"
+    write_starter(site, "release")
+    devhub = serve(site)
+    yield devhub
+    devhub.stop()
+
+
+@pytest.fixture
+def starter_hub(self_hosted):
+    control = HubControl(self_hosted)
+    control.reset()
+    yield control
+    control.close()
+
+
+def fetched_paths(context, origin: str) -> list[str]:
+    paths: list[str] = []
+    context.on("request", lambda r: r.url.startswith(origin) and paths.append(r.url.removeprefix(origin)))
+    return paths
+
+
+def test_the_self_hosted_starter_shows_a_cancelled_sign_in_then_signs_in_and_lists_the_models(starter_hub, context):
+    paths = fetched_paths(context, starter_hub.space_url)
+    page = context.new_page()
+    page.goto(starter_hub.space_url + "/")
+    assert wait_booted(page) == "signed-out"
+    assert sign_in(page, user="bob", approve=False) == "error"
+    expect(page.locator("#error")).to_have_text(ACCESS_DENIED_MESSAGE)  # a sentence, no stack trace
+    assert "Traceback" not in page.locator("body").inner_text()
+    shot(page, "30-starter-access-denied")
+    assert sign_in(page, user="bob") == "signed-in"  # the same button again
+    expect(page.locator("#username")).to_have_text("bob")
+    expect(page.locator("#models")).to_have_text("bob/reggae-bert")
+    expect(page.locator("#error")).to_be_empty()
+    assert page.evaluate("document.documentElement.dataset.pythonBoot") == "snapshot"  # the checkout's, verified
+    assert f"/{wheel_name()}" in paths and f"/static/vendor/pyscript-{PYSCRIPT}/core.js" in paths
+    shot(page, "31-starter-self-hosted-signed-in")
+
+
+def test_the_starter_in_the_space_page_with_storage_blocked_signs_in_in_a_new_tab(starter_hub, context):
+    page = context.new_page()
+    page.goto(f"{starter_hub.hub_url}/spaces/{starter_hub.devhub.options.space_id}")
+    frame = page.frame_locator("#space-frame")
+    link = frame.locator('[data-action="sign-in"]')
+    expect(link).to_have_text("Open in a new tab to sign in")
+    expect(frame.locator("html")).to_have_attribute("data-embed", "blocked")
+    expect(frame.locator("html")).to_have_attribute("data-auth", "signed-out")
+    assert link.get_attribute("href") == starter_hub.space_url + "/?sign-in"
+    assert link.get_attribute("target") == "_blank"
+    expect(frame.locator("#embed-note")).to_contain_text("blocks storage")
+    shot(page, "32-starter-framed-storage-blocked")
+    with context.expect_page() as opened:
+        link.click()
+    tab = opened.value
+    tab.click('[data-login="bob"]')  # ?sign-in went straight to the provider
+    tab.click('[data-action="approve"]')
+    assert wait_booted(tab) == "signed-in"
+    expect(tab.locator("#models")).to_have_text("bob/reggae-bert")
+    assert "sign-in" not in tab.url and "code=" not in tab.url
+
+
+def test_the_release_starter_signs_in_with_its_cdn_stood_in_for_by_the_pinned_files(release, context):
+    hub = HubControl(release)
+    hub.reset()
+    pyscript = context.guard.stand_in(PYSCRIPT_RELEASE, VENDOR / f"pyscript-{PYSCRIPT}")
+    pyodide = context.guard.stand_in(PYODIDE_RELEASE, VENDOR / f"pyodide-{PYODIDE}")
+    page = context.new_page()
+    page.goto(hub.space_url + "/")
+    assert wait_booted(page) == "signed-out"
+    assert sign_in(page, user="bob") == "signed-in"
+    expect(page.locator("#models")).to_have_text("bob/reggae-bert")
+    assert PYSCRIPT_RELEASE + "core.js" in pyscript and PYSCRIPT_RELEASE + "core.css" in pyscript
+    assert PYODIDE_RELEASE + "pyodide.asm.wasm" in pyodide
+    shot(page, "33-starter-release-signed-in")
+    hub.close()
