@@ -30,6 +30,7 @@
       }
       li.querySelector(".tag.private").hidden = !r.private;
       li.querySelector(".tag.gated").hidden = !r.gated;
+      li.querySelector(".badges").hidden = !r.private && !r.gated; // no empty box beside the name
       fragment.appendChild(li);
     }
     container.appendChild(fragment);

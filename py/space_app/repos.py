@@ -39,7 +39,7 @@ class Group:
         self.board, self.kind, self.owner = board, kind, owner
         self.el = clone("tpl-group")
         self.el.dataset.owner = owner
-        img = q("h4 img", self.el)
+        img = q(".group-title img", self.el)
         img.src = avatar
         set_text(q(".owner", self.el), label)
         self.rows = q(".rows", self.el)
@@ -69,7 +69,7 @@ class Group:
 
     def _update_count(self) -> None:
         text = "" if self.pager is None else f"{self.count}{'+' if self.has_more else ''}"
-        set_text(q("h4 .count", self.el), f"· {text}" if text else "")
+        set_text(q(".group-title .count", self.el), f"· {text}" if text else "")
 
     def _status(self, text: str, error: bool = False) -> None:
         self.status.classList.toggle("error", error)

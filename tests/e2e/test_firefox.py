@@ -134,24 +134,23 @@ def test_framed_with_storage_blocked_offers_a_new_tab_and_signs_in_there(ff_cont
     assert not [u for u in seen if u.startswith((hub.hub_url + "/oauth", hub.hub_url + "/login"))]
 
 
-def test_framed_with_storage_allowed_runs_python_and_signs_in_in_a_new_tab(ff_context_3p_allowed, hub):
+def test_framed_with_storage_allowed_signs_in_inside_the_space_page(ff_context_3p_allowed, hub):
+    """Firefox has no location.ancestorOrigins: the app knows its parent from document.referrer."""
     context = ff_context_3p_allowed
     page = context.new_page()
-    seen = []
-    page.on("framenavigated", lambda f: f != page.main_frame and seen.append(f.url))
     frame = space_page(page, hub)
     html = frame.locator("html")
-    expect(html).to_have_attribute("data-embed", "framed")
+    expect(html).to_have_attribute("data-embed", "space")
     expect(html).to_have_attribute("data-python", "ready", timeout=90_000)
     expect(html).to_have_attribute("data-auth", "signed-out")
     assert the_frame(page, hub).evaluate("document.documentElement.dataset.pythonBoot") == "snapshot"
-    link = frame.locator('[data-action="sign-in"]')
-    expect(link).to_have_text("Open in a new tab to sign in")
-    expect(frame.locator("#embed-note")).to_contain_text("cannot be shown inside this frame")
     shot(page, "firefox-06-framed-storage-allowed")
-    tab = finish_in_new_tab(context, link, hub, user="bob")
-    expect(frame.locator("#embed-note")).to_contain_text("continues in the new tab")
-    # The framed copy never saw a token: the session lives in the new tab only.
-    assert the_frame(page, hub).evaluate("sessionStorage.getItem('hfsignin:session')") is None
-    assert tab.evaluate("sessionStorage.getItem('hfsignin:session')") is not None
-    assert not [u for u in seen if u.startswith((hub.hub_url + "/oauth", hub.hub_url + "/login"))]
+    frame.locator('[data-action="sign-in"]').click()
+    frame.locator('[data-login="bob"]').click()  # the provider's page, inside the frame
+    expect(page.locator("#space-frame")).to_have_attribute("data-scrolling", "true")
+    frame.locator('[data-action="approve"]').click()
+    expect(html).to_have_attribute("data-auth", "signed-in", timeout=90_000)
+    expect(frame.locator('[data-user="preferred_username"]')).to_have_text("@bob")
+    expect(page.locator("#space-frame")).to_have_attribute("data-scrolling", "false")
+    assert len(context.pages) == 1
+    shot(page, "firefox-07-framed-signed-in")
