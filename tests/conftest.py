@@ -226,3 +226,14 @@ def ff_context_3p_allowed(playwright_instance, tmp_path, request):
         yield from _ff_guarded(browser.new_context(viewport={"width": 1200, "height": 900}), request)
     finally:
         browser.close()
+
+
+@pytest.fixture
+def ff_context_dark(playwright_instance, tmp_path, request):
+    """A second Firefox whose pages prefer the dark scheme (Playwright cannot emulate it over BiDi)."""
+    browser = harness.launch_firefox(playwright_instance, tmp_path, {**harness.FIREFOX_3P_BLOCKED,
+                                                                      "layout.css.prefers-color-scheme.content-override": 0})
+    try:
+        yield from _ff_guarded(browser.new_context(viewport={"width": 1200, "height": 900}), request)
+    finally:
+        browser.close()

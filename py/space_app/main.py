@@ -17,7 +17,7 @@ from hfsignin.session import REPO_READ_SCOPES
 
 from .dom import announce, clone, console_warn, mark, on, on_fault, q, set_auth_state, set_text, show, spawn
 from .repos import TABS, RepoBoard
-from .text import countdown, display_text, error_title, scope_label
+from .text import countdown, display_text, error_title, renewal_reason, scope_label
 
 PLACEHOLDER_AVATAR = "./static_site/avatar.svg"
 PRIVATE_SCOPE = "read-repos"
@@ -303,14 +303,15 @@ class App:
             spawn(self.show_signed_in(session))
 
     def renewal_changed(self, renewal) -> None:
-        """One line while renewals fail: what happened and when the next try is."""
+        """One line while renewals fail: what happened and when the next try is (the ticker
+        calls this every second, so the time counts down)."""
         line = q("#renewal")
         if renewal is None:
             show(line, False)
             return
-        wait = countdown(max(1.0, renewal.retry_at - time.time()))
-        set_text(line, f"Could not renew the session ({error_title(renewal.code)[0].lower()}); "
-                       f"trying again in {wait}. You stay signed in until it expires.")
+        wait = countdown(max(1.0, renewal.retry_at - self.auth.env.clock()))
+        set_text(line, f"Could not renew the session: {renewal_reason(renewal.code)}; trying again in {wait}. "
+                       "You stay signed in until it expires.")
         show(line, True)
 
     def _note(self, note) -> None:
@@ -441,6 +442,8 @@ class App:
             if session is None:
                 return  # session_ended() has already switched the page
             self._tick(session)
+            if self.auth.renewal is not None:
+                self.renewal_changed(self.auth.renewal)
             await asyncio.sleep(1)
 
     def select_tab(self, tab: str) -> None:

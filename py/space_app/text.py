@@ -62,6 +62,22 @@ def error_title(code: str) -> tuple[str, str | None]:
     return ERRORS.get(code, ("Something went wrong", "Try again"))
 
 
+RENEWAL_REASONS = {
+    "network": "no connection",
+    "timeout": "Hugging Face did not answer",
+    "rate_limited": "Hugging Face asked us to slow down",
+    "token_request_failed": "Hugging Face could not renew it just now",
+    "invalid_token_response": "Hugging Face sent an unusable answer",
+    "invalid_id_token": "the new ID token did not check out",
+    "keys_unavailable": "the new ID token could not be checked",
+}
+
+
+def renewal_reason(code: str) -> str:
+    """Why a renewal failed, as the middle of a sentence."""
+    return RENEWAL_REASONS.get(code, "something went wrong")
+
+
 def scope_label(scope: str) -> str:
     return SCOPE_LABELS.get(scope, scope)
 

@@ -74,7 +74,8 @@ def test_a_503_asking_to_wait_ten_minutes_is_asked_once_and_said_in_one_line(pag
     sign_in(page, user="carol")
     hub.fault("token", status=503, body="", headers={"Retry-After": "600"}, count=50)
     line = page.locator("#renewal")
-    expect(line).to_contain_text("trying again in 9 min", timeout=15_000)
+    # what happened, and when the next try is, counting down from the ten minutes asked
+    expect(line).to_contain_text("Hugging Face could not renew it just now; trying again in 9 min 5", timeout=15_000)
     expect(page.locator("html")).to_have_attribute("data-auth", "signed-in")
     expect(page.locator("html")).to_have_attribute("data-auth", "signed-out", timeout=10_000)  # it expired
     expect(page.locator('[role="alert"][data-error="session_expired"]')).to_contain_text("expired")

@@ -30,7 +30,6 @@ LOADER = "**/static_site/pyodide-loader.mjs"
 LOADER_FAILED = (r"pyodide-loader\.mjs|Failed to fetch dynamically imported module|ERR_FAILED|NS_ERROR"
                  r"|error loading dynamically imported module")
 # Firefox: prefers-color-scheme for web content (0 dark, 1 light), read at launch.
-FIREFOX_DARK = {"layout.css.prefers-color-scheme.content-override": 0}
 
 # Every text that must never be cut: its box holds all its text (nothing scrolled or clipped
 # away, no one-line ellipsis), and no ancestor clips it either. Then the boxes around them:
@@ -222,18 +221,6 @@ def test_chromium_many_rows_at_every_width(page, hub):
     found.assert_clean()
 
 
-@pytest.fixture
-def ff_dark_context(playwright_instance, tmp_path, request):
-    """A second Firefox whose pages prefer the dark scheme, under the same guard."""
-    from conftest import _ff_guarded
-
-    browser = harness.launch_firefox(playwright_instance, tmp_path, {**harness.FIREFOX_3P_BLOCKED, **FIREFOX_DARK})
-    try:
-        yield from _ff_guarded(browser.new_context(viewport={"width": 1200, "height": 900}), request)
-    finally:
-        browser.close()
-
-
 def dark_firefox(dark_context, hub, signed_in_tab) -> Findings:
     """Signed out, then signed in, in dark Firefox. Signed in by carrying the light tab's
     sessionStorage over (as "Duplicate tab" does): the app restores that session, checked
@@ -254,11 +241,11 @@ def dark_firefox(dark_context, hub, signed_in_tab) -> Findings:
 
 
 @pytest.mark.firefox
-def test_firefox_widths_and_accessibility(ff_page, hub, ff_context, ff_dark_context):
+def test_firefox_widths_and_accessibility(ff_page, hub, ff_context, ff_context_dark):
     found = Findings("firefox", ("light",))
     walk_to_signed_in(ff_page, hub, found)
     check_widths(ff_page, found)
-    dark = dark_firefox(ff_dark_context, hub, ff_page)
+    dark = dark_firefox(ff_context_dark, hub, ff_page)
     sign_out(ff_page, found)
     boot_failure_and_framed(ff_context, hub, found)
     found.violations += dark.violations
