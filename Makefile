@@ -46,8 +46,11 @@ deploy: build
 bench: setup
 	$(PY) scripts/bench.py $(BENCH_ARGS)
 
+# Two workers: the browser tests mostly wait (on pages, timers, devhub), so two run well on two cores.
+TEST_WORKERS ?= 2
+
 test: setup
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules static_site/vendor test-results dist

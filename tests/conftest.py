@@ -28,6 +28,29 @@ def pytest_runtest_makereport(item, call):
     setattr(item, f"rep_{rep.when}", rep)
 
 
+FIREFOX_FILES = {"test_firefox.py", "test_widths_a11y.py"}
+
+
+def _require_browsers(chromium: bool, firefox: bool) -> None:
+    """Stop with what to install when the browser tests are selected but a browser is missing."""
+    if chromium and find_chromium() is None:
+        pytest.exit(INSTALL_HINT, returncode=4)
+    if firefox and harness.find_firefox() is None:
+        pytest.exit(harness.FIREFOX_INSTALL_HINT, returncode=4)
+
+
+def pytest_configure(config):
+    # Under pytest-xdist the workers collect, and an exit there is only an internal error: the
+    # controller checks first, for runs that include the browser tests (whole suite or tests/e2e).
+    if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput"):
+        paths = [Path(a.split("::", 1)[0]).resolve() for a in config.args] or [ROOT / "tests"]
+        e2e = ROOT / "tests" / "e2e"
+        whole = [p for p in paths if p == e2e or p in e2e.parents]  # all the browser tests
+        files = [p for p in paths if e2e in p.parents]
+        if whole or files:
+            _require_browsers(chromium=True, firefox=bool(whole) or any(p.name in FIREFOX_FILES for p in files))
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if "/e2e/" in str(item.fspath).replace("\\", "/"):
@@ -35,10 +58,8 @@ def pytest_collection_modifyitems(config, items):
     # Browser tests last: fast feedback first, and Playwright's sync API keeps an
     # event loop running for the rest of the session (asyncio.run() would refuse).
     items.sort(key=lambda item: bool(item.get_closest_marker("e2e")))
-    if any(item.get_closest_marker("e2e") for item in items) and find_chromium() is None:
-        pytest.exit(INSTALL_HINT, returncode=4)
-    if any(item.get_closest_marker("firefox") for item in items) and harness.find_firefox() is None:
-        pytest.exit(harness.FIREFOX_INSTALL_HINT, returncode=4)
+    _require_browsers(chromium=any(item.get_closest_marker("e2e") for item in items),
+                      firefox=any(item.get_closest_marker("firefox") for item in items))
 
 
 @pytest.fixture(scope="session")

@@ -447,15 +447,19 @@ class HFSignIn:
         if s is None or not s.refresh_token:
             raise SignInError(E.SESSION_EXPIRED, "Your session has ended. Please sign in again.")
         if self._refreshing is None:
-            self._refreshing = asyncio.ensure_future(
-                self.env.tabs.exclusively(f"hfsignin:refresh:{s.family}", self._refresh_locked))
+            self._refreshing = asyncio.ensure_future(self.env.tabs.exclusively(
+                f"hfsignin:refresh:{s.family}", lambda: self._refresh_locked(s.generation)))
             self._refreshing.add_done_callback(lambda _: setattr(self, "_refreshing", None))
         return await asyncio.shield(self._refreshing)
 
-    async def _refresh_locked(self) -> Session:
+    async def _refresh_locked(self, seen: int) -> Session:
+        """Under the family's lock. ``seen``: the generation that asked for a renewal; a newer
+        one, adopted from a sibling while we waited for the lock, is the renewal."""
         s = self._session
         if s is None or not s.refresh_token:
             raise SignInError(E.SESSION_EXPIRED, "Your session has ended. Please sign in again.")
+        if s.generation > seen:
+            return s
         if self.persist == "local":
             stored = self.sessions.load()
             if stored is not None and stored.family == s.family and stored.generation > s.generation:
