@@ -130,26 +130,27 @@ def card() -> str:
     )
 
 
-def build() -> list[Path]:
+def build(out: Path = DIST) -> list[Path]:
+    """The Space as it is deployed, into ``out`` (dist/ by default)."""
     vendor.assemble(write_manifest=False)
-    if DIST.exists():
-        shutil.rmtree(DIST)
-    DIST.mkdir()
-    wheel, _ = build_library(DIST)
-    shutil.copy2(ROOT / "index.html", DIST / "index.html")
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir()
+    wheel, _ = build_library(out)
+    shutil.copy2(ROOT / "index.html", out / "index.html")
     config = dist_config((ROOT / "pyscript.toml").read_text(), wheel.name)
-    (DIST / "pyscript.toml").write_text(config)
+    (out / "pyscript.toml").write_text(config)
     for rel in browser_sources(config):
         if rel == wheel.name:
             continue
-        dest = DIST / rel
+        dest = out / rel
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / rel, dest)
-    shutil.copytree(ROOT / "static_site", DIST / "static_site",
+    shutil.copytree(ROOT / "static_site", out / "static_site",
                     ignore=shutil.ignore_patterns("vendor.sha256", "__pycache__", ".*"))
-    (DIST / "README.md").write_text(card(), encoding="utf-8")
-    files = sorted(p for p in DIST.rglob("*") if p.is_file())
-    too_big = [f"{p.relative_to(DIST)} ({p.stat().st_size / 1e6:.1f} MB)" for p in files if p.stat().st_size >= MAX_FILE]
+    (out / "README.md").write_text(card(), encoding="utf-8")
+    files = sorted(p for p in out.rglob("*") if p.is_file())
+    too_big = [f"{p.relative_to(out)} ({p.stat().st_size / 1e6:.1f} MB)" for p in files if p.stat().st_size >= MAX_FILE]
     if too_big:
         raise BuildError("files at or over Hugging Face's 10 MB limit: " + ", ".join(too_big))
     return files

@@ -35,8 +35,10 @@
   var BOOT_SILENCE_MS = 30000;
 
   // -- 1. the state at once ------------------------------------------------------------
-  var params = new URLSearchParams(location.search);
-  var callback = params.has("code") || params.has("error");
+  // A return from the provider, as hfsignin's has_callback() sees it: these names in the query or fragment.
+  var CALLBACK_PARAMS = ["code", "state", "error"];
+  var query = new URLSearchParams(location.search), fragment = new URLSearchParams(location.hash.slice(1));
+  var callback = CALLBACK_PARAMS.some(function (name) { return query.has(name) || fragment.has(name); });
   var storage = true;
   try {
     sessionStorage.setItem("hfsignin:probe", "1");
@@ -56,7 +58,7 @@
   // -- 2. where the page runs ----------------------------------------------------------
   var framed;
   try { framed = window.top !== window.self; } catch (e) { framed = true; }
-  var IN_FRAME = "hfsignin:in-frame"; // "started" by the app before it takes the frame to the provider
+  var IN_FRAME = "hfsignin:in-frame"; // "started" by hfsignin (navigation.py) before it takes the frame to the provider
 
   // The parent's origin: location.ancestorOrigins in Chromium and WebKit (set by the browser,
   // whatever the parent's referrer policy); document.referrer in Firefox (the parent's origin
@@ -238,6 +240,9 @@
     var refusedBefore = sessionStorage.getItem(IN_FRAME) === "started" && !callback;
     if (signInInFrame()) {
       root.dataset.embed = "space";
+      // Back from the provider (or never left): the Space page may stop letting the frame scroll.
+      // hfsignin's navigator posts {enabled: true} before it takes the frame to the provider.
+      try { parent.postMessage({ type: "SET_SCROLLING", enabled: false }, providerOrigin()); } catch (e) { /* no parent */ }
     } else {
       root.dataset.embed = "framed";
       newTabSignIn(refusedBefore

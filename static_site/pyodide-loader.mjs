@@ -79,6 +79,7 @@ async function rememberDeadBoots() {
 
 // The decompressed copy kept from an earlier visit, if its digest matches.
 async function cachedCopy(meta) {
+  runtime.source = "copy";
   try {
     const cache = await caches.open(CACHE);
     const resp = await cache.match(meta.sha256);
@@ -94,6 +95,7 @@ async function cachedCopy(meta) {
 
 // The build's file, checked before it is decompressed.
 async function download(meta) {
+  runtime.source = "download";
   const resp = await fetch(new URL(meta.url, MANIFEST_URL).href, { credentials: "same-origin" });
   if (!resp.ok || !resp.body) throw new Error(`HTTP ${resp.status}`);
   const reader = resp.body.getReader();
@@ -176,6 +178,7 @@ function watchSnapshotBoot(meta) {
 }
 
 function finish(py, how) {
+  performance.mark("hfsignin:interpreter");
   runtime.boot = how;
   runtime.wasmBytes = () => py._module.HEAP8.byteLength;
   document.documentElement.dataset.pythonBoot = how;
@@ -184,23 +187,29 @@ function finish(py, how) {
 }
 
 async function bootPyodide(planned) {
-  const plan = await planned.catch(() => null);
-  let bytes = null;
-  try {
-    bytes = plan && await plan.bytes;
-  } catch (e) {
-    console.warn(`hfsignin: the Pyodide snapshot was not used (${e.message}); booting normally`);
-  }
-  if (bytes) {
+  const plan = await planned.catch(() => null); // the manifest: one small request
+  if (plan) {
+    // Pyodide starts fetching and compiling its wasm at once and only then waits for these bytes,
+    // which are read and checked meanwhile. A refused snapshot becomes zeros of the same size,
+    // which Pyodide refuses to restore (no magic number) before anything in them runs.
+    let refusal = null;
+    const bytes = plan.bytes.then((b) => {
+      performance.mark("hfsignin:snapshot-verified");
+      runtime.snapshot = "verified";
+      progress("snapshot verified");
+      return b;
+    }, (e) => {
+      refusal = e;
+      return new Uint8Array(plan.meta.bytes);
+    });
     runtime.boot = "restoring";
-    runtime.snapshot = "verified";
-    progress("snapshot verified");
     const settle = watchSnapshotBoot(plan.meta);
     try {
       return finish(await boot({ indexURL: INDEX_URL, _loadSnapshot: bytes }), "snapshot");
     } catch (e) {
-      console.warn("hfsignin: the Pyodide snapshot could not be restored; booting normally");
-      settle(true);
+      if (refusal) console.warn(`hfsignin: the Pyodide snapshot was not used (${refusal.message}); booting normally`);
+      else console.warn("hfsignin: the Pyodide snapshot could not be restored; booting normally");
+      settle(!refusal);
     }
   }
   try {

@@ -82,6 +82,11 @@ def parse_link_header(value: str | None) -> dict[str, str]:
     return links
 
 
+def _limit_of(url: str) -> int | None:
+    values = [v for k, v in parse_qsl(urlsplit(url).query) if k == "limit"]
+    return int(values[-1]) if values and values[-1].isdigit() else None
+
+
 def with_limit(url: str, limit: int) -> str:
     """``url`` with its ``limit`` query parameter set (1-1000), everything else kept."""
     parts = urlsplit(url)
@@ -100,6 +105,9 @@ class Page:
     repos: tuple[Repo, ...]
     number: int
     next_url: str | None
+    # A full page with no next link: the last page, or a Hub that hides ``Link`` from scripts
+    # (it is only readable when exposed through CORS). Nobody can tell, so say more may exist.
+    maybe_more: bool = False
 
 
 class RepoPager:
@@ -110,6 +118,7 @@ class RepoPager:
         self._next: str | None = first_url
         self.pages_fetched = 0
         self.capped = False
+        self.maybe_more = False  # the last page was full, with no next link (see Page)
 
     @property
     def has_more(self) -> bool:
@@ -121,6 +130,7 @@ class RepoPager:
             return None
         if limit is not None:
             self._next = with_limit(self._next, limit)
+        asked = _limit_of(self._next)
         resp = await self.api.get(self._next)
         body = self.api.parse_json(resp)
         if not isinstance(body, list):
@@ -133,7 +143,8 @@ class RepoPager:
         if nxt is not None and self.pages_fetched >= self.page_cap:
             nxt, self.capped = None, True
         self._next = nxt
-        return Page(repos=repos, number=self.pages_fetched, next_url=nxt)
+        self.maybe_more = nxt is None and not self.capped and asked is not None and len(body) >= asked
+        return Page(repos=repos, number=self.pages_fetched, next_url=nxt, maybe_more=self.maybe_more)
 
     def __aiter__(self):
         return self

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from typing import Protocol
+from urllib.parse import urlsplit
 
 
 class Navigator(Protocol):
     def current_url(self) -> str: ...
     def replace_url(self, url: str) -> None: ...  # history.replaceState: no load, no history entry
     def assign(self, url: str) -> None: ...  # a real navigation (to the provider)
+
+
+# sessionStorage: an in-frame sign-in started (static_site/boot.js reads it back: a load without
+# a callback after it means a provider page refused the frame, and sign-in moves to a new tab).
+IN_FRAME_KEY = "hfsignin:in-frame"
 
 
 class BrowserNavigator:
@@ -23,8 +29,17 @@ class BrowserNavigator:
         js.window.history.replaceState(js.window.history.state, "", url)
 
     def assign(self, url: str) -> None:
+        """Go to the provider. Inside the provider's own Space page (boot.js set ``data-embed="space"``)
+        the frame itself goes: note the attempt, and ask the Space page to let the provider's pages
+        scroll (Gradio's SET_SCROLLING message, to the provider's origin only)."""
         import js
+        from pyodide.ffi import to_js
 
+        if js.document.documentElement.getAttribute("data-embed") == "space":
+            js.window.sessionStorage.setItem(IN_FRAME_KEY, "started")
+            parts = urlsplit(url)
+            message = js.Object.fromEntries(to_js([["type", "SET_SCROLLING"], ["enabled", True]]))
+            js.window.parent.postMessage(message, f"{parts.scheme}://{parts.netloc}")
         js.window.location.assign(url)
 
 

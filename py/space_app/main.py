@@ -8,8 +8,7 @@ import time
 import traceback
 from urllib.parse import parse_qs, quote, urlencode
 
-from pyodide.ffi import to_js
-from pyscript import document, window
+from pyscript import document
 
 from hfsignin import HFSignIn, SignInError, safe_link
 from hfsignin.environment import browser_environment
@@ -22,7 +21,6 @@ from .text import countdown, display_text, error_title, renewal_reason, scope_la
 PLACEHOLDER_AVATAR = "./static_site/avatar.svg"
 PRIVATE_SCOPE = "read-repos"
 STALE_CALLBACK = frozenset({"transaction_missing", "state_mismatch"})
-IN_FRAME_KEY = "hfsignin:in-frame"  # shared with static_site/boot.js
 
 
 class App:
@@ -60,8 +58,6 @@ class App:
 
     async def start(self) -> None:
         auth = self.auth
-        if self.in_space_page:
-            self._scrolling(False)  # back from the provider (or never left)
         wants_sign_in = self._take_sign_in_request()
         if auth.has_callback():
             set_auth_state("completing")
@@ -115,16 +111,6 @@ class App:
         """Embedded where sign-in must happen in a new tab (boot.js turned the button into a link)."""
         return document.documentElement.getAttribute("data-embed") in ("framed", "blocked")
 
-    @property
-    def in_space_page(self) -> bool:
-        """Framed by the provider's own Space page: sign-in happens inside the frame."""
-        return document.documentElement.getAttribute("data-embed") == "space"
-
-    def _scrolling(self, enabled: bool) -> None:
-        """Tell the Space page the provider's pages are (or are no longer) in the frame, so it
-        lets them scroll: the message Gradio's in-frame sign-in posts, to the provider's origin only."""
-        message = window.Object.fromEntries(to_js([["type", "SET_SCROLLING"], ["enabled", enabled]]))
-        document.defaultView.parent.postMessage(message, self.auth.config.provider_url)
 
     async def _patch_urllib(self) -> None:
         """Done at boot, but after the first render is under way: pyodide-http's imports are
@@ -237,16 +223,9 @@ class App:
         set_text(q("#busy-text"), "Taking you to Hugging Face…")
         announce("Taking you to Hugging Face to sign in")
         try:
-            url = await self.auth.login_url(scopes=scopes, prompt=prompt)
+            await self.auth.login(scopes=scopes, prompt=prompt)
         except SignInError as exc:
             self.fail(exc, retry=lambda: self.sign_in(scopes, prompt))
-            return
-        if self.in_space_page:
-            # boot.js reads this on the next load: back without a callback means the provider
-            # refused to be framed, and sign-in falls back to a new tab.
-            document.defaultView.sessionStorage.setItem(IN_FRAME_KEY, "started")
-            self._scrolling(True)
-        self.auth.env.navigator.assign(url)
 
     async def change_access(self) -> None:
         """Show the consent page again (to share other organizations), keeping the granted scopes."""

@@ -68,7 +68,8 @@ class Group:
         self._update_count()
 
     def _update_count(self) -> None:
-        text = "" if self.pager is None else f"{self.count}{'+' if self.has_more else ''}"
+        more = self.has_more or (self.pager is not None and self.pager.maybe_more)
+        text = "" if self.pager is None else f"{self.count}{'+' if more else ''}"
         set_text(q(".group-title .count", self.el), f"· {text}" if text else "")
 
     def _status(self, text: str, error: bool = False) -> None:
@@ -106,6 +107,9 @@ class Group:
             self._status(self.board.empty_text(self.kind))
         elif self.pager.capped:
             self._status("Stopped after many pages; open the profile on Hugging Face for the rest.")
+        elif self.pager.maybe_more:
+            self._status("More may exist: Hugging Face did not say whether there is a next page. "
+                         "Open the profile on Hugging Face to see everything.")
         else:
             self._status("")
         self.board.update_counts()
@@ -191,7 +195,7 @@ class RepoBoard:
     def update_counts(self) -> None:
         for tab, groups in self.groups.items():
             total = sum(g.count for g in groups)
-            more = any(g.has_more for g in groups)
+            more = any(g.has_more or (g.pager is not None and g.pager.maybe_more) for g in groups)
             set_text(q(f"#tab-{tab} .count"), f"{total}{'+' if more else ''}")
 
     async def load(self) -> None:

@@ -166,3 +166,15 @@ def test_listing_url_validation():
 ])
 def test_link_header_parsing(header, expected):
     assert parse_link_header(header) == expected
+
+
+def test_a_full_last_page_may_not_be_the_last_when_link_is_hidden():
+    """Browsers only show scripts the headers the Hub exposes: a full page without a next link
+    could be the last or a hidden Link. Say more may exist; a short page is the end."""
+    full = collect(HubApi(FakeTransport([page([{"id": "a/1"}, {"id": "a/2"}])]), HUB, current(session()))
+                   .list_models(limit=2))
+    short = collect(HubApi(FakeTransport([page([{"id": "a/1"}])]), HUB, current(session())).list_models(limit=2))
+    linked = collect(HubApi(FakeTransport([page([{"id": "a/1"}, {"id": "a/2"}], f"{HUB}/api/models?cursor=2"),
+                                           page([{"id": "a/3"}])]), HUB, current(session())).list_models(limit=2))
+    assert full[-1].maybe_more and not short[-1].maybe_more
+    assert not any(p.maybe_more for p in linked)

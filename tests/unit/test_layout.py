@@ -74,3 +74,16 @@ def test_pins_agree():
     assert pins == {"@pyscript/core": "0.7.31", "pyodide": "314.0.7"}
     assert "pyscript-0.7.31/" in (ROOT / "index.html").read_text()
     assert "pyodide-314.0.7/" in (ROOT / "static_site" / "pyodide-loader.mjs").read_text()
+
+
+def test_boot_js_and_the_library_agree_on_the_strings_they_share():
+    from hfsignin.navigation import IN_FRAME_KEY
+    from hfsignin.session import SESSION_KEY
+
+    boot = (ROOT / "static_site" / "boot.js").read_text()
+    assert f'var IN_FRAME = "{IN_FRAME_KEY}";' in boot
+    assert f'sessionStorage.getItem("{SESSION_KEY}")' in boot
+    # what a callback is: the library's has_callback() and boot.js look at the same parameters
+    from hfsignin.callback import _SIGNALS
+
+    assert "var CALLBACK_PARAMS = [" + ", ".join(f'"{n}"' for n in _SIGNALS) + "];" in boot
