@@ -107,6 +107,16 @@ class Bench:
         ctx.add_init_script(LONGTASKS)
         return ctx
 
+    def counted_context(self):
+        """A fresh context whose page reports, through CDP, the bytes of every response it gets."""
+        ctx = self.context()
+        page = first_page(ctx)
+        cdp = ctx.new_cdp_session(page)
+        cdp.send("Network.enable")
+        received: list[int] = []
+        cdp.on("Network.loadingFinished", lambda e: received.append(e["encodedDataLength"]))
+        return ctx, page, cdp, received
+
     def repeat(self, fn) -> None:
         if self.warm_up:
             fn(record=False)
@@ -192,12 +202,7 @@ class Bench:
     def first_sign_in(self, record: bool) -> None:
         """The visitor who comes once: a fresh profile, sign-in clicked the moment it is enabled."""
         for latency, name in ((0, "S7"), (40, "S7 +40 ms")):
-            ctx = self.context()
-            page = first_page(ctx)
-            cdp = ctx.new_cdp_session(page)
-            cdp.send("Network.enable")
-            received = []
-            cdp.on("Network.loadingFinished", lambda e: received.append(e["encodedDataLength"]))
+            ctx, page, cdp, received = self.counted_context()
             if latency:
                 cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": latency,
                                                               "downloadThroughput": -1, "uploadThroughput": -1})
@@ -243,12 +248,7 @@ class Bench:
         huggingface.co sends is not known: devhub revalidates by default, immutable on request)."""
         for cache in ("revalidate", "immutable"):
             self.control.post("/_devhub/settings", json={"cache": cache})
-            ctx = self.context()
-            page = first_page(ctx)
-            cdp = ctx.new_cdp_session(page)
-            cdp.send("Network.enable")
-            received = []
-            cdp.on("Network.loadingFinished", lambda e: received.append(e["encodedDataLength"]))
+            ctx, page, cdp, received = self.counted_context()
             cdp.send("Performance.enable")
             page.goto(self.space + "/")
             mark(page, "hfsignin:ready")

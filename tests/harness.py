@@ -345,3 +345,29 @@ def assert_accessible(target, state: str, **options) -> None:
     """No axe-core violation in this state; the message names each (id, impact, targets)."""
     violations = axe_violations(target, **options)
     assert not violations, f"axe-core: {len(violations)} violation(s) in {state}:\n" + format_violations(violations)
+
+
+def wait_until(page, condition, seconds: float = 60) -> None:
+    """Let the page run (and route handlers fire) until ``condition()`` holds."""
+    for _ in range(int(seconds * 10)):
+        if condition():
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError("condition not reached")
+
+
+def space_frame_link_to_new_tab(context, link, user: str = "alice"):
+    """Click a framed copy's "Open in a new tab" link; the new tab runs the whole sign-in top-level.
+    Returns the new tab, signed in."""
+    from playwright.sync_api import expect
+
+    with context.expect_page() as opened:
+        link.click()
+    tab = opened.value
+    tab.wait_for_selector(f'[data-login="{user}"]')  # it went straight to the provider
+    tab.click(f'[data-login="{user}"]')
+    tab.click('[data-action="approve"]')
+    assert wait_booted(tab) == "signed-in"
+    expect(tab.locator('[data-user="preferred_username"]')).to_have_text(f"@{user}")
+    assert "sign-in" not in tab.url and "code=" not in tab.url
+    return tab

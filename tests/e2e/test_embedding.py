@@ -3,7 +3,7 @@
 
 from playwright.sync_api import expect
 
-from harness import open_space, shot, wait_booted
+from harness import open_space, shot, space_frame_link_to_new_tab, wait_booted
 
 
 def space_page(page, hub):
@@ -16,18 +16,6 @@ def the_frame(page, hub):
     return next(f for f in page.frames if f.url.startswith(hub.space_url))
 
 
-def finish_in_new_tab(context, frame_link, hub, user="alice"):
-    """Click the framed copy's link; the new tab runs the whole sign-in top-level."""
-    with context.expect_page() as opened:
-        frame_link.click()
-    tab = opened.value
-    tab.wait_for_selector(f'[data-login="{user}"]')  # it went straight to the provider
-    tab.click(f'[data-login="{user}"]')
-    tab.click('[data-action="approve"]')
-    assert wait_booted(tab) == "signed-in"
-    expect(tab.locator('[data-user="preferred_username"]')).to_have_text(f"@{user}")
-    assert "sign-in" not in tab.url and "code=" not in tab.url
-    return tab
 
 
 def no_frame_ever_showed_the_provider(page, hub, seen):
@@ -49,7 +37,7 @@ def test_framed_with_storage_blocked_offers_a_new_tab_and_signs_in_there(page, h
     assert not [f for f in the_frame(page, hub).evaluate("performance.getEntriesByType('resource').map(e => e.name)")
                 if "pyodide" in f]  # Python was not even started
     shot(page, "13-framed-storage-blocked")
-    tab = finish_in_new_tab(context, link, hub)
+    tab = space_frame_link_to_new_tab(context, link)
     expect(frame.locator("#embed-note")).to_contain_text("continues in the new tab")
     shot(tab, "14-new-tab-signed-in")
     no_frame_ever_showed_the_provider(page, hub, seen)
@@ -96,7 +84,7 @@ def test_when_the_provider_refuses_the_frame_sign_in_falls_back_to_a_new_tab(con
     expect(link).to_have_text("Open in a new tab to sign in")
     expect(frame.locator("html")).to_have_attribute("data-embed", "framed")
     expect(frame.locator("#embed-note")).to_contain_text("could not be shown inside this page")
-    finish_in_new_tab(context, link, hub, user="bob")
+    space_frame_link_to_new_tab(context, link, user="bob")
 
 
 def test_a_frame_whose_parent_is_not_the_provider_signs_in_in_a_new_tab(context_3p_allowed, hub):

@@ -6,7 +6,7 @@ denied, and the Space inside the hub's Space page with third-party storage block
 import pytest
 from playwright.sync_api import expect
 
-from harness import open_space, shot, sign_in, wait_booted
+from harness import open_space, shot, sign_in, space_frame_link_to_new_tab, wait_booted
 
 pytestmark = pytest.mark.firefox
 
@@ -28,18 +28,6 @@ def the_frame(page, hub):
     return next(f for f in page.frames if f.url.startswith(hub.space_url))
 
 
-def finish_in_new_tab(context, link, hub, user):
-    """Click the framed copy's link; the new tab runs the whole sign-in top-level."""
-    with context.expect_page() as opened:
-        link.click()
-    tab = opened.value
-    tab.wait_for_selector(f'[data-login="{user}"]')  # it went straight to the provider
-    tab.click(f'[data-login="{user}"]')
-    tab.click('[data-action="approve"]')
-    assert wait_booted(tab) == "signed-in"
-    expect(tab.locator('[data-user="preferred_username"]')).to_have_text(f"@{user}")
-    assert "sign-in" not in tab.url and "code=" not in tab.url
-    return tab
 
 
 def test_the_guard_sees_firefox_pages(ff_context, ff_page, hub):
@@ -128,7 +116,7 @@ def test_framed_with_storage_blocked_offers_a_new_tab_and_signs_in_there(ff_cont
         == "SecurityError"
     assert not [f for f in inside.evaluate("performance.getEntriesByType('resource').map(e => e.name)") if "pyodide" in f]
     shot(page, "firefox-04-framed-storage-blocked")
-    tab = finish_in_new_tab(ff_context, link, hub, user="alice")
+    tab = space_frame_link_to_new_tab(ff_context, link, user="alice")
     expect(frame.locator("#embed-note")).to_contain_text("continues in the new tab")
     shot(tab, "firefox-05-new-tab-signed-in")
     assert not [u for u in seen if u.startswith((hub.hub_url + "/oauth", hub.hub_url + "/login"))]

@@ -6,7 +6,7 @@ import json
 
 from playwright.sync_api import expect
 
-from harness import ROOT, open_space, sign_in, wait_booted
+from harness import ROOT, open_space, sign_in, wait_booted, wait_until
 
 MANIFEST = json.loads((ROOT / "static_site" / "snapshot.json").read_text())
 CACHE_KEYS = "async () => (await (await caches.open('hfsignin-pyodide-snapshots')).keys()).map(r => r.url)"
@@ -27,13 +27,6 @@ FIND_IN_COPY = """async (needles) => {
 }"""
 
 
-def wait_until(page, condition, seconds: float = 60) -> None:
-    """Let the page run (and route handlers fire) until ``condition()`` holds."""
-    for _ in range(int(seconds * 10)):
-        if condition():
-            return
-        page.wait_for_timeout(100)
-    raise AssertionError("condition not reached")
 
 
 def boot_path(page) -> str:

@@ -4,7 +4,7 @@ spinner; on a callback page the sign-in survives the reload."""
 
 from playwright.sync_api import expect
 
-from harness import ROOT, auth_state, begin_sign_in, open_space, wait_booted
+from harness import ROOT, auth_state, begin_sign_in, open_space, wait_booted, wait_until
 
 LOADER = "**/static_site/pyodide-loader.mjs"
 SNAPSHOT_DIGEST = __import__("json").loads((ROOT / "static_site" / "snapshot.json").read_text())["gz_sha256"]
@@ -19,12 +19,6 @@ def failed_banner(page):
     return banner
 
 
-def wait_until(page, condition, seconds: float = 60) -> None:
-    for _ in range(int(seconds * 10)):
-        if condition():
-            return
-        page.wait_for_timeout(100)
-    raise AssertionError("condition not reached")
 
 
 def test_an_interpreter_that_cannot_load_shows_python_failed_and_reload_recovers(page, hub, context):
