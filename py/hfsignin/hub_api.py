@@ -119,6 +119,7 @@ class RepoPager:
         self.pages_fetched = 0
         self.capped = False
         self.maybe_more = False  # the last page was full, with no next link (see Page)
+        self.link_visible = False
 
     @property
     def has_more(self) -> bool:
@@ -143,7 +144,10 @@ class RepoPager:
         if nxt is not None and self.pages_fetched >= self.page_cap:
             nxt, self.capped = None, True
         self._next = nxt
-        self.maybe_more = nxt is None and not self.capped and asked is not None and len(body) >= asked
+        # A Link header seen once on this listing proves the Hub shows it: its absence then means the end.
+        self.link_visible = self.link_visible or resp.header("link") is not None
+        self.maybe_more = (nxt is None and not self.capped and not self.link_visible
+                           and asked is not None and len(body) >= asked)
         return Page(repos=repos, number=self.pages_fetched, next_url=nxt, maybe_more=self.maybe_more)
 
     def __aiter__(self):

@@ -33,14 +33,18 @@ class BrowserNavigator:
         the frame itself goes: note the attempt, and ask the Space page to let the provider's pages
         scroll (Gradio's SET_SCROLLING message, to the provider's origin only)."""
         import js
-        from pyodide.ffi import to_js
+        from pyodide.ffi import create_once_callable, to_js
 
-        if js.document.documentElement.getAttribute("data-embed") == "space":
-            js.window.sessionStorage.setItem(IN_FRAME_KEY, "started")
-            parts = urlsplit(url)
-            message = js.Object.fromEntries(to_js([["type", "SET_SCROLLING"], ["enabled", True]]))
-            js.window.parent.postMessage(message, f"{parts.scheme}://{parts.netloc}")
-        js.window.location.assign(url)
+        if js.document.documentElement.getAttribute("data-embed") != "space":
+            js.window.location.assign(url)
+            return
+        js.window.sessionStorage.setItem(IN_FRAME_KEY, "started")
+        parts = urlsplit(url)
+        message = js.Object.fromEntries(to_js([["type", "SET_SCROLLING"], ["enabled", True]]))
+        js.window.parent.postMessage(message, f"{parts.scheme}://{parts.netloc}")
+        # The parent is another process; a message from a document that is already being replaced
+        # can be dropped. Leave a moment later, once it is on its way (the visitor cannot tell).
+        js.setTimeout(create_once_callable(lambda: js.window.location.assign(url)), 50)
 
 
 class MemoryNavigator:

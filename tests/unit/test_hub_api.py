@@ -178,3 +178,8 @@ def test_a_full_last_page_may_not_be_the_last_when_link_is_hidden():
                                            page([{"id": "a/3"}])]), HUB, current(session())).list_models(limit=2))
     assert full[-1].maybe_more and not short[-1].maybe_more
     assert not any(p.maybe_more for p in linked)
+    # a full last page after pages with a Link: the header is visible, so its absence is the end
+    exact = collect(HubApi(FakeTransport([page([{"id": "a/1"}, {"id": "a/2"}], f"{HUB}/api/models?cursor=2"),
+                                          page([{"id": "a/3"}, {"id": "a/4"}])]), HUB, current(session()))
+                    .list_models(limit=2))
+    assert not exact[-1].maybe_more
