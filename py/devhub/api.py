@@ -1,14 +1,19 @@
-"""The Hub API's repository listings: visibility, fields, sorting and cursors."""
+"""The Hub API subset: whoami-v2, the repository listings (visibility, fields, sorting and
+cursors) and avatars."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import json
+import time
 from urllib.parse import urlencode
 
+from flask import Blueprint, jsonify, make_response, request
+
 from .provider import REPO_READ_SCOPES, TokenRecord, scope_list
-from .seed import Repo, World
+from .seed import Org, Repo, World
+from .web import bearer, current_hub, faultable, json_error
 
 PATH_KINDS = {"models": "model", "datasets": "dataset", "spaces": "space"}
 SORT_KEYS = {
@@ -81,6 +86,11 @@ def entry(repo: Repo, expand: list[str]) -> dict:
     return {k: full[k] for k in names if k in full}
 
 
+def granted_orgs(world: World, token: TokenRecord) -> list[Org]:
+    """The orgs the token's user granted the app at consent."""
+    return [o for o in world.orgs_of(token.username) if o.name in token.orgs]
+
+
 def can_read_private(world: World, token: TokenRecord | None, repo: Repo) -> bool:
     if token is None or not REPO_READ_SCOPES & set(scope_list(token.scope)):
         return False
@@ -151,3 +161,75 @@ def list_repos(world: World, kind: str, args: list[tuple[str, str]], token: Toke
         kept = [(k, v) for k, v in args if k != "cursor"]
         next_url = f"{base_url}?{urlencode(kept + [('cursor', _cursor(offset + limit))])}"
     return [entry(r, expand) for r in page], next_url
+
+
+# -- the blueprint --------------------------------------------------------------------------------
+
+bp = Blueprint("api", __name__)
+
+
+@bp.get("/api/whoami-v2")
+@faultable("whoami")
+def whoami():
+    hub = current_hub()
+    tok = bearer()
+    user = hub.world.users[tok.username]
+    scopes = scope_list(tok.scope)
+    body = {
+        "type": "user", "id": user.id, "name": user.username, "fullname": user.fullname,
+        "isPro": user.is_pro, "avatarUrl": f"/avatars/{user.username}.svg",
+        "orgs": [{"type": "org", "id": o.id, "name": o.name, "fullname": o.fullname,
+                  "avatarUrl": f"/avatars/{o.name}.svg", "roleInOrg": o.members.get(user.username),
+                  "plan": o.plan, "isEnterprise": o.plan == "enterprise"} for o in granted_orgs(hub.world, tok)],
+        "auth": {"type": "oauth", "accessToken": {"displayName": hub.apps[tok.client_id].name,
+                                                  "role": "read", "scope": tok.scope},
+                 "expiresAt": time.strftime("%Y-%m-%dT%H:%M:%S.000Z",
+                                            time.gmtime(tok.issued_at + tok.expires_in))},
+    }
+    if "email" in scopes:
+        body.update(email=user.email, emailVerified=user.email_verified)
+    if "read-billing" in scopes:
+        body["canPay"] = user.can_pay
+    return jsonify(body)
+
+
+def listing(kind_path: str):
+    hub = current_hub()
+    tok = bearer(optional=True)
+    try:
+        items, next_url = list_repos(hub.world, PATH_KINDS[kind_path], list(request.args.items(multi=True)),
+                                     tok, f"{hub.hub_url}/api/{kind_path}")
+    except ApiError as exc:
+        return json_error(exc.status, str(exc))
+    resp = jsonify(items)
+    if next_url:
+        resp.headers["Link"] = f'<{next_url}>; rel="next"'
+    return resp
+
+
+for kind_path in PATH_KINDS:  # each listing is a fault endpoint of its own: models, datasets, spaces
+    bp.add_url_rule(f"/api/{kind_path}", endpoint=f"list_{kind_path}",
+                    view_func=faultable(kind_path)(lambda k=kind_path: listing(k)))
+
+
+def avatar_svg(name: str, square: bool) -> str:
+    digest = hashlib.sha256(name.encode()).digest()
+    hue = digest[0] * 360 // 256
+    initials = "".join(part[:1] for part in name.replace("_", "-").split("-")[:2]).upper() or "?"
+    shape = ('<rect width="96" height="96" rx="20"' if square else '<circle cx="48" cy="48" r="48"')
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="96" height="96" viewBox="0 0 96 96">'
+        f'<defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1"><stop offset="0" stop-color="hsl({hue},70%,62%)"/>'
+        f'<stop offset="1" stop-color="hsl({(hue + 40) % 360},70%,45%)"/></linearGradient></defs>'
+        f'{shape} fill="url(#g)"/><text x="48" y="60" font-family="system-ui,sans-serif" font-size="38" '
+        f'font-weight="700" text-anchor="middle" fill="#fff">{initials[:2]}</text></svg>'
+    )
+
+
+@bp.get("/avatars/<name>.svg")
+@faultable("avatar")
+def avatar(name: str):
+    resp = make_response(avatar_svg(name, square=name in current_hub().world.orgs))
+    resp.mimetype = "image/svg+xml"
+    resp.headers["Cache-Control"] = "public, max-age=86400"
+    return resp

@@ -3,7 +3,9 @@
 Authlib runs the protocol (authorization code grant, OpenID Connect, PKCE,
 refresh tokens, client authentication); this module supplies the models, the
 Hugging Face specifics (redirect URI rules, scope rules, token shapes) and an
-in-memory store with the single-use and rotation bookkeeping.
+in-memory store with the single-use and rotation bookkeeping. As in Authlib's own
+examples, the grants are module-level subclasses registered with the server
+(``HubAuthorizationServer``); they reach the world and the store through it.
 """
 
 from __future__ import annotations
@@ -239,20 +241,144 @@ class S256Only(CodeChallenge):
         super().validate_code_challenge(grant, redirect_uri)
 
 
-def make_server(world: World, store: Store, keys: KeyRing, issuer: str, app_for) -> AuthorizationServer:
-    """An Authlib AuthorizationServer wired to devhub's world. ``app_for(client_id)`` finds an App."""
+class CodeGrant(grants.AuthorizationCodeGrant):
+    """The authorization code grant; reaches the world and the store through ``self.server``."""
 
-    def query_client(client_id):
-        app = app_for(client_id)
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+
+    def save_authorization_code(self, code, request):
+        store = self.server.store
+        data = request.payload.data
+        granted = " ".join(s for s in scope_list(request.scope) if s not in store.settings.drop_scopes)
+        store.codes[code] = AuthCode(
+            code=code, client_id=request.client.get_client_id(),
+            redirect_uri=request.payload.redirect_uri or request.client.get_default_redirect_uri(),
+            scope=granted, username=request.user.username,
+            orgs=tuple(getattr(request, "granted_orgs", ())), nonce=data.get("nonce"),
+            code_challenge=data.get("code_challenge"), code_challenge_method=data.get("code_challenge_method"),
+            auth_time=int(time.time()), created_at=time.time(),
+        )
+        store.log("authorize", client_id=request.client.get_client_id(), user=request.user.username,
+                  scope=granted, pkce=data.get("code_challenge_method"), nonce=bool(data.get("nonce")),
+                  orgs=list(getattr(request, "granted_orgs", ())))
+
+    def query_authorization_code(self, code, client):
+        store = self.server.store
+        with store.lock:
+            family = store.used_codes.get(code)
+            if family is not None:
+                # RFC 6749 §4.1.2: a code used twice revokes what it issued.
+                n = store.revoke_family(family)
+                store.log("code_reuse", client_id=client.get_client_id(), revoked=n)
+                return None
+            item = store.codes.get(code)
+        if item is None or item.client_id != client.get_client_id():
+            return None
+        if time.time() - item.created_at > store.settings.code_lifetime:
+            with store.lock:
+                store.codes.pop(code, None)
+            return None
+        return item
+
+    def delete_authorization_code(self, authorization_code):
+        with self.server.store.lock:
+            self.server.store.codes.pop(authorization_code.code, None)
+
+    def authenticate_user(self, authorization_code):
+        self.request.granted_orgs = authorization_code.orgs
+        return self.server.world.users.get(authorization_code.username)
+
+    def create_token_response(self):
+        result = super().create_token_response()
+        code = self.request.authorization_code
+        self.server.store.log("token", grant_type="authorization_code", client_id=code.client_id,
+                              user=code.username, auth_method=self.request.auth_method,
+                              pkce=code.code_challenge_method, verifier_checked=bool(code.code_challenge))
+        return result
+
+
+class OpenIDExtension(OpenIDCode):
+    """OpenID Connect on the code grant: an RS256 id_token, signed with the ring's current key."""
+
+    def __init__(self, keys: KeyRing, issuer: str) -> None:
+        super().__init__(require_nonce=False)
+        self.keys, self.issuer = keys, issuer
+
+    def exists_nonce(self, nonce, request):
+        return False
+
+    def resolve_client_private_key(self, client):
+        return self.keys.key
+
+    def get_client_algorithm(self, client):
+        return "RS256"
+
+    def get_encode_header(self, client):
+        return {"alg": "RS256", "kid": self.keys.key.kid, "typ": "JWT"}
+
+    def get_client_claims(self, client):
+        return {"iss": self.issuer, "aud": client.get_client_id()}
+
+    def generate_user_info(self, user, scope):
+        return id_token_profile(user, scope_list(scope), self.issuer)
+
+
+class RefreshGrant(grants.RefreshTokenGrant):
+    """Refresh tokens rotate: each is good once, and a second use revokes its whole family."""
+
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+    INCLUDE_NEW_REFRESH_TOKEN = True
+
+    def authenticate_refresh_token(self, refresh_token):
+        store = self.server.store
+        with store.lock:
+            rec = store.refresh.get(refresh_token)
+            if rec is None:
+                return None
+            if rec.rotated or rec.revoked:
+                # A refresh token used after rotation: assume theft, end the whole family.
+                n = store.revoke_family(rec.family)
+                store.log("refresh_reuse", client_id=rec.client_id, user=rec.username, revoked=n)
+                return None
+            return rec
+
+    def authenticate_user(self, refresh_token):
+        self.request.granted_orgs = refresh_token.orgs
+        self.request.token_family = refresh_token.family
+        return self.server.world.users.get(refresh_token.username)
+
+    def revoke_old_credential(self, refresh_token):
+        # The refresh token is spent; the access token it came with lives out its time.
+        with self.server.store.lock:
+            refresh_token.rotated = True
+        self.server.store.log("token", grant_type="refresh_token", client_id=refresh_token.client_id,
+                              user=refresh_token.username, auth_method=self.request.auth_method)
+
+
+class HubAuthorizationServer(AuthorizationServer):
+    """Authlib's AuthorizationServer wired to devhub's world: the grants above reach the world and
+    the store as ``self.server.world`` and ``self.server.store``. ``app_for(client_id)`` finds an App."""
+
+    def __init__(self, world: World, store: Store, keys: KeyRing, issuer: str, app_for) -> None:
+        super().__init__()
+        self.world, self.store, self.app_for = world, store, app_for
+        self.scopes_supported = SCOPES_SUPPORTED
+        self.register_token_generator("default", self.new_token)
+        self.register_client_auth_method("none", self.authenticate_none)
+        self.register_grant(CodeGrant, [OpenIDExtension(keys, issuer), S256Only(required=True)])
+        self.register_grant(RefreshGrant)
+
+    def query_client(self, client_id):
+        app = self.app_for(client_id)
         return Client(app) if app else None
 
-    def save_token(token, request):
-        client = request.client
-        user = request.user
+    def save_token(self, token, request):
+        store = self.store
         family = getattr(request, "token_family", None) or secrets.token_hex(8)
         rec = TokenRecord(
-            access_token=token["access_token"], client_id=client.get_client_id(), username=user.username,
-            scope=token.get("scope", ""), orgs=getattr(request, "granted_orgs", ()), issued_at=time.time(),
+            access_token=token["access_token"], client_id=request.client.get_client_id(),
+            username=request.user.username, scope=token.get("scope", ""),
+            orgs=getattr(request, "granted_orgs", ()), issued_at=time.time(),
             expires_in=token["expires_in"], family=family, refresh_token=token.get("refresh_token"),
         )
         with store.lock:
@@ -263,11 +389,8 @@ def make_server(world: World, store: Store, keys: KeyRing, issuer: str, app_for)
             if isinstance(code, AuthCode):
                 store.used_codes[code.code] = family
 
-    server = AuthorizationServer(query_client=query_client, save_token=save_token)
-    server.scopes_supported = SCOPES_SUPPORTED
-
-    def generate_token(grant_type, client, user=None, scope=None, expires_in=None, include_refresh_token=True):
-        lifetime = store.settings.expires_in or client.app.expires_in
+    def new_token(self, grant_type, client, user=None, scope=None, expires_in=None, include_refresh_token=True):
+        lifetime = self.store.settings.expires_in or client.app.expires_in
         token = {
             "access_token": "hf_oauth_" + secrets.token_urlsafe(30),
             "token_type": "bearer",
@@ -278,123 +401,17 @@ def make_server(world: World, store: Store, keys: KeyRing, issuer: str, app_for)
             token["refresh_token"] = "hf_oauth_refresh_" + secrets.token_urlsafe(30)
         return token
 
-    server.register_token_generator("default", generate_token)
-
-    def authenticate_none(query_client, request):
+    def authenticate_none(self, query_client, request):
         # huggingface.co accepts a PKCE code exchange without client_id (the
         # official JS client sends none): the code says which client it belongs to.
         if not request.payload.client_id and request.payload.grant_type == "authorization_code":
-            with store.lock:
-                code = store.codes.get(request.payload.data.get("code") or "")
+            with self.store.lock:
+                code = self.store.codes.get(request.payload.data.get("code") or "")
             if code:
                 client = query_client(code.client_id)
                 if client and not request.payload.data.get("client_secret"):
                     return client
         return _authlib_none(query_client, request)
-
-    server.register_client_auth_method("none", authenticate_none)
-
-    class CodeGrant(grants.AuthorizationCodeGrant):
-        TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
-
-        def save_authorization_code(self, code, request):
-            data = request.payload.data
-            granted = " ".join(s for s in scope_list(request.scope) if s not in store.settings.drop_scopes)
-            store.codes[code] = AuthCode(
-                code=code, client_id=request.client.get_client_id(),
-                redirect_uri=request.payload.redirect_uri or request.client.get_default_redirect_uri(),
-                scope=granted, username=request.user.username,
-                orgs=tuple(getattr(request, "granted_orgs", ())), nonce=data.get("nonce"),
-                code_challenge=data.get("code_challenge"), code_challenge_method=data.get("code_challenge_method"),
-                auth_time=int(time.time()), created_at=time.time(),
-            )
-            store.log("authorize", client_id=request.client.get_client_id(), user=request.user.username,
-                      scope=granted, pkce=data.get("code_challenge_method"), nonce=bool(data.get("nonce")),
-                      orgs=list(getattr(request, "granted_orgs", ())))
-
-        def query_authorization_code(self, code, client):
-            with store.lock:
-                family = store.used_codes.get(code)
-                if family is not None:
-                    # RFC 6749 §4.1.2: a code used twice revokes what it issued.
-                    n = store.revoke_family(family)
-                    store.log("code_reuse", client_id=client.get_client_id(), revoked=n)
-                    return None
-                item = store.codes.get(code)
-            if item is None or item.client_id != client.get_client_id():
-                return None
-            if time.time() - item.created_at > store.settings.code_lifetime:
-                with store.lock:
-                    store.codes.pop(code, None)
-                return None
-            return item
-
-        def delete_authorization_code(self, authorization_code):
-            with store.lock:
-                store.codes.pop(authorization_code.code, None)
-
-        def authenticate_user(self, authorization_code):
-            self.request.granted_orgs = authorization_code.orgs
-            return world.users.get(authorization_code.username)
-
-        def create_token_response(self):
-            result = super().create_token_response()
-            code = self.request.authorization_code
-            store.log("token", grant_type="authorization_code", client_id=code.client_id, user=code.username,
-                      auth_method=self.request.auth_method, pkce=code.code_challenge_method,
-                      verifier_checked=bool(code.code_challenge))
-            return result
-
-    class OIDC(OpenIDCode):
-        def exists_nonce(self, nonce, request):
-            return False
-
-        def resolve_client_private_key(self, client):
-            return keys.key
-
-        def get_client_algorithm(self, client):
-            return "RS256"
-
-        def get_encode_header(self, client):
-            return {"alg": "RS256", "kid": keys.key.kid, "typ": "JWT"}
-
-        def get_client_claims(self, client):
-            return {"iss": issuer, "aud": client.get_client_id()}
-
-        def generate_user_info(self, user, scope):
-            return id_token_profile(user, scope_list(scope), issuer)
-
-    class RefreshGrant(grants.RefreshTokenGrant):
-        TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
-        INCLUDE_NEW_REFRESH_TOKEN = True
-
-        def authenticate_refresh_token(self, refresh_token):
-            with store.lock:
-                rec = store.refresh.get(refresh_token)
-                if rec is None:
-                    return None
-                if rec.rotated or rec.revoked:
-                    # A refresh token used after rotation: assume theft, end the whole family.
-                    n = store.revoke_family(rec.family)
-                    store.log("refresh_reuse", client_id=rec.client_id, user=rec.username, revoked=n)
-                    return None
-                return rec
-
-        def authenticate_user(self, refresh_token):
-            self.request.granted_orgs = refresh_token.orgs
-            self.request.token_family = refresh_token.family
-            return world.users.get(refresh_token.username)
-
-        def revoke_old_credential(self, refresh_token):
-            # The refresh token is spent; the access token it came with lives out its time.
-            with store.lock:
-                refresh_token.rotated = True
-            store.log("token", grant_type="refresh_token", client_id=refresh_token.client_id,
-                      user=refresh_token.username, auth_method=self.request.auth_method)
-
-    server.register_grant(CodeGrant, [OIDC(require_nonce=False), S256Only(required=True)])
-    server.register_grant(RefreshGrant)
-    return server
 
 
 def id_token_profile(user: User, scopes: list[str], hub_url: str) -> dict:

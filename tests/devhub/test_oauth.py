@@ -74,7 +74,7 @@ def test_sign_in_and_consent_pages_can_be_framed_by_the_hub_only(agent, attempt,
 
 
 def test_consent_words_follow_huggingface_docs():
-    from devhub.hub import SCOPE_WORDS
+    from devhub.pages import SCOPE_WORDS
     from devhub.provider import SCOPES_SUPPORTED
 
     assert set(SCOPE_WORDS) == set(SCOPES_SUPPORTED)
