@@ -1,6 +1,6 @@
 """Typed records for what the provider returns. Frozen, tolerant of unknown
 fields and of wrongly typed ones (those read as absent), each keeping the raw
-dict it came from."""
+dict it came from. Each field's comment names the JSON key it is read from."""
 
 from __future__ import annotations
 
@@ -43,15 +43,17 @@ def _time(d: dict, key: str) -> datetime | None:
 
 @dataclass(frozen=True)
 class Org:
-    sub: str
-    name: str | None = None
-    preferred_username: str | None = None
-    picture: str | None = None
-    plan: str | None = None
-    role_in_org: str | None = None
-    can_pay: bool | None = None
-    security_restrictions: tuple[str, ...] = ()
-    raw: dict = field(default_factory=dict, compare=False, repr=False)
+    """An organisation the visitor granted at consent: an entry of userinfo's ``"orgs"``."""
+
+    sub: str  # "sub": the org's id
+    name: str | None = None  # "name": its full name
+    preferred_username: str | None = None  # "preferred_username": its handle, as in URLs
+    picture: str | None = None  # "picture": avatar URL (show it through safe_link)
+    plan: str | None = None  # "plan"
+    role_in_org: str | None = None  # "roleInOrg": the visitor's role there
+    can_pay: bool | None = None  # "canPay" (sent with the read-billing scope); None when absent
+    security_restrictions: tuple[str, ...] = ()  # "securityRestrictions": its string entries
+    raw: dict = field(default_factory=dict, compare=False, repr=False)  # the entry as sent
 
     @classmethod
     def parse(cls, d: object) -> Org | None:
@@ -74,18 +76,21 @@ class Org:
 
 @dataclass(frozen=True)
 class UserInfo:
-    sub: str
-    name: str | None = None
-    preferred_username: str | None = None
-    email: str | None = None
-    email_verified: bool = False
-    picture: str | None = None
-    profile: str | None = None
-    website: str | None = None
-    is_pro: bool = False
-    can_pay: bool | None = None
-    orgs: tuple[Org, ...] = ()
-    raw: dict = field(default_factory=dict, compare=False, repr=False)
+    """The visitor, from the userinfo endpoint's answer: at sign-in, and again whenever a stored
+    or handed-over session proves itself (``restore()``, another tab's renewal)."""
+
+    sub: str  # "sub": the account id, equal to the ID token's "sub"
+    name: str | None = None  # "name": full name
+    preferred_username: str | None = None  # "preferred_username": the username, as in URLs
+    email: str | None = None  # "email" (sent with the email scope)
+    email_verified: bool = False  # "email_verified": true only when it is exactly true
+    picture: str | None = None  # "picture": avatar URL (show it through safe_link)
+    profile: str | None = None  # "profile": the profile page's URL
+    website: str | None = None  # "website"
+    is_pro: bool = False  # "isPro" (Hugging Face's own): true only when it is exactly true
+    can_pay: bool | None = None  # "canPay" (sent with the read-billing scope); None when absent
+    orgs: tuple[Org, ...] = ()  # "orgs": the organisations granted at consent, those with a "sub"
+    raw: dict = field(default_factory=dict, compare=False, repr=False)  # the answer as sent (what the Session stores)
 
     @classmethod
     def parse(cls, d: object) -> UserInfo | None:
@@ -114,17 +119,20 @@ REPO_KINDS = ("model", "dataset", "space")
 
 @dataclass(frozen=True)
 class Repo:
-    kind: str
-    id: str
-    private: bool = False
-    gated: str | None = None  # None, "auto" or "manual"
-    likes: int | None = None
-    downloads: int | None = None
-    last_modified: datetime | None = None
-    created_at: datetime | None = None
-    sdk: str | None = None
-    pipeline_tag: str | None = None
-    raw: dict = field(default_factory=dict, compare=False, repr=False)
+    """An entry of a Hub API repository listing (``/api/models``, ``/api/datasets``, ``/api/spaces``).
+    The fields past ``private`` come only when the Hub sends them (``expand=`` asks for them)."""
+
+    kind: str  # which listing it came from: "model", "dataset" or "space"
+    id: str  # "id": "owner/name"
+    private: bool = False  # "private": true only when it is exactly true
+    gated: str | None = None  # "gated": None (false or absent), "auto" (also for true) or "manual"
+    likes: int | None = None  # "likes": a non-negative integer
+    downloads: int | None = None  # "downloads": a non-negative integer
+    last_modified: datetime | None = None  # "lastModified": ISO 8601, UTC when no offset is given
+    created_at: datetime | None = None  # "createdAt": ISO 8601, UTC when no offset is given
+    sdk: str | None = None  # "sdk" (Spaces)
+    pipeline_tag: str | None = None  # "pipeline_tag" (models)
+    raw: dict = field(default_factory=dict, compare=False, repr=False)  # the entry as sent
 
     @property
     def author(self) -> str:

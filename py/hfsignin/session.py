@@ -18,20 +18,23 @@ REPO_READ_SCOPES = frozenset({"read-repos", "write-repos", "manage-repos"})
 
 @dataclass(frozen=True)
 class Session:
-    access_token: str = field(repr=False)
-    expires_at: float
-    scopes: tuple[str, ...]
-    user: UserInfo
-    claims: dict = field(repr=False)
-    id_token: str = field(repr=False)
-    issuer: str
-    client_id: str
-    created_at: float  # when these tokens were issued (the last renewal)
-    refresh_token: str | None = field(default=None, repr=False)
+    """A sign-in. "Token response": the token endpoint's answer at sign-in, or at the last
+    renewal; the clock is the environment's, read when that answer has been checked."""
+
+    access_token: str = field(repr=False)  # token response "access_token"
+    expires_at: float  # clock + token response "expires_in" (an hour when it says nothing)
+    scopes: tuple[str, ...]  # token response "scope", split; when absent, the scopes asked for (or held before)
+    user: UserInfo  # the userinfo answer, refreshed each time the session proves itself
+    claims: dict = field(repr=False)  # the ID token's payload, as checked at sign-in, renewal and restore (see trust)
+    id_token: str = field(repr=False)  # token response "id_token" (a renewal without one keeps the last)
+    issuer: str  # discovery "issuer" when the sign-in started (the Transaction's)
+    client_id: str  # the Config's client id when the sign-in started (the Transaction's)
+    created_at: float  # clock: when these tokens were issued (sign-in, or the last renewal)
+    refresh_token: str | None = field(default=None, repr=False)  # token response "refresh_token" (kept when not rotated)
     # The tabs holding copies of this sign-in (a duplicated tab copies sessionStorage) share
     # a family id, and ``generation`` counts its renewals, so they never use a spent refresh token.
-    family: str = field(default_factory=lambda: secrets.token_urlsafe(12))
-    generation: int = 0
+    family: str = field(default_factory=lambda: secrets.token_urlsafe(12))  # random, made at sign-in
+    generation: int = 0  # 0 at sign-in, one more at each renewal
     # How the id_token is trusted ("signature" or "tls"): derived at sign-in and at each
     # restore, never read back from storage.
     trust: str = field(default="signature", compare=False)

@@ -2,16 +2,18 @@
 
 In the browser requests go through ``fetch`` (async, concurrent, with an abort
 timeout, no cookies, no redirects followed, no referrer); in CPython through
-httpx. Either way a failure to get any response becomes ``network`` or
-``timeout``, and callers only ever see ``HttpResponse``.
+httpx; in tests and scripts with no server, through ``MockTransport`` and a
+function that answers. Either way a failure to get any response becomes
+``network`` or ``timeout``, and callers only ever see ``HttpResponse``.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from . import jsonutil
 from .errors import NETWORK, TIMEOUT, SignInError
@@ -153,3 +155,59 @@ class HttpxTransport:
 
     async def aclose(self) -> None:
         await self.client.aclose()
+
+
+@dataclass(frozen=True)
+class HttpRequest:
+    """One request as a ``MockTransport`` handler sees it: the arguments of ``Transport.request``."""
+
+    method: str
+    url: str
+    headers: dict[str, str] = field(default_factory=dict, repr=False)  # as the caller passed them (a token, maybe)
+    form: dict[str, str] | None = field(default=None, repr=False)  # the form body, before encoding (secrets)
+    timeout: float = DEFAULT_TIMEOUT
+    cacheable: bool = False
+    what: str = "sign-in provider"  # the party a network or timeout error names
+
+    @property
+    def path(self) -> str:
+        return urlsplit(self.url).path
+
+    @property
+    def query(self) -> dict[str, list[str]]:
+        return parse_qs(urlsplit(self.url).query, keep_blank_values=True)
+
+    def header(self, name: str) -> str | None:
+        """A header by name, in any case."""
+        wanted = name.lower()
+        return next((v for k, v in self.headers.items() if k.lower() == wanted), None)
+
+
+Handler = Callable[[HttpRequest], HttpResponse | Awaitable[HttpResponse]]
+
+
+class MockTransport:
+    """No network: ``handler(request)`` (sync or async) answers each ``HttpRequest``, and
+    ``requests`` records them in order. To play an unreachable party the handler raises
+    ``ConnectionError`` (becomes ``network``) or ``TimeoutError`` (becomes ``timeout``), worded
+    as the real transports word them; a ``SignInError`` it raises passes through as it is."""
+
+    def __init__(self, handler: Handler, what: str = "sign-in provider") -> None:
+        self.handler = handler
+        self.what = what
+        self.requests: list[HttpRequest] = []
+
+    async def request(self, method, url, *, headers=None, form=None, timeout=DEFAULT_TIMEOUT, cacheable=False,
+                      what=None):
+        request = HttpRequest(method, url, dict(headers or {}), dict(form) if form is not None else None,
+                              timeout, cacheable, what or self.what)
+        self.requests.append(request)
+        try:
+            response = self.handler(request)
+            if isinstance(response, Awaitable):
+                response = await response
+        except TimeoutError:
+            raise _timeout_error(request.what, timeout) from None
+        except ConnectionError:
+            raise _network_error(request.what) from None
+        return response
