@@ -345,9 +345,8 @@ class HFSignIn:
             if exc.reason != "unknown_key":
                 return None  # a bad signature, a forbidden alg, a malformed token
             claims, trust = _payload(session.id_token), TLS  # the provider rotated its keys
-        aud = claims.get("aud") if claims else None
         if not claims or claims.get("iss") != session.issuer or claims.get("sub") != session.user.sub \
-                or session.client_id not in ([aud] if isinstance(aud, str) else aud or []):
+                or session.client_id not in _audiences(claims.get("aud")):
             return None
         try:
             user = await self._userinfo(md, session.access_token)
@@ -365,9 +364,11 @@ class HFSignIn:
         trusted; None when there is none.
 
         Storage can be edited, so a stored session must prove itself (see ``_prove``). An
-        expired access token is renewed first when a refresh token exists. Anything that fails
-        is wiped; only an unreachable provider leaves it in place, as a ``network``/``timeout``
-        (or HTTP) error the caller can retry.
+        expired access token is renewed first when a refresh token exists. A session that fails
+        a check (tampered, another account or app, revoked, renewal refused) is wiped; when the
+        provider gives no usable answer (unreachable, an HTTP error, an answer it cannot use)
+        the session stays and the error is raised, for the caller to retry.
+        ``tests/unit/test_restore.py`` covers every exit.
         """
         session = self.sessions.load()
         if session is None:
@@ -399,16 +400,21 @@ class HFSignIn:
         try:
             proven = await self._prove(session)
         except SignInError as exc:
-            self._session = None
             if exc.code != E.SESSION_EXPIRED:
+                self._session = None
                 raise  # unreachable: kept for a retry
-            self.sessions.clear()
+            self._wipe(session)
             self._notify(REVOKED)
             return None
         if proven is None:
-            self._session = None
-            self.sessions.clear()
+            self._wipe(session)
         return proven
+
+    def _wipe(self, session: Session) -> None:
+        """Forget a session that failed its proof: memory, storage, and (renewed just before) the family."""
+        self._session = None
+        self.sessions.clear()
+        self.env.tabs.leave(session.family)
 
     def _adopt_locally(self, session: Session) -> None:
         """Make ``session`` this tab's: memory, storage, the family's marker and membership."""
@@ -776,3 +782,10 @@ def _consume(future: asyncio.Future) -> None:
 
 def _spawn(coro) -> None:
     asyncio.ensure_future(coro).add_done_callback(_consume)
+
+
+def _audiences(aud: object) -> list[str]:
+    """The ``aud`` claim as a list: a string, or the strings of a list; anything else names no one."""
+    if isinstance(aud, str):
+        return [aud]
+    return [a for a in aud if isinstance(a, str)] if isinstance(aud, list) else []
