@@ -15,6 +15,10 @@
 //      that element exists, however slowly the page arrives.
 //   5. The watchdog: a boot error, or no progress for BOOT_SILENCE_MS, shows a
 //      banner with a Reload button; a boot that recovers later removes it.
+// Of html[data-auth] it writes only the states that exist before Python runs: the
+// return from the provider ("completing"), a blocked frame ("signed-out") and a boot
+// failure ("error", undone on recovery). Every other state is written by Python, through
+// the state table in py/space_app/states.py (docs/space.md, "Page states").
 (function () {
   "use strict";
   var root = document.documentElement;

@@ -1,6 +1,6 @@
 """Shared fixtures: devhub on free ports, Chromium through Playwright, and a
-page that fails its test on any request off loopback, any console error and
-any PyScript error box."""
+page that fails its test on any request off loopback, any console error, any
+illegal page-state transition and any PyScript error box."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import pytest
 import harness
 from devhub import DevHub, Options
 from harness import INSTALL_HINT, SCREENSHOTS, HubControl, find_chromium, launch_args
+from space_app.states import WARNING as ILLEGAL_TRANSITION
 
 ROOT = Path(__file__).resolve().parent.parent
 LOOPBACK = {"localhost", "127.0.0.1", "::1", "[::1]"}
@@ -118,9 +119,13 @@ class PageGuard:
 
     def watch(self, page) -> None:
         self.pages.append(page)
-        page.on("console", lambda msg: msg.type == "error" and self._error(
-            f"console: {msg.text} ({msg.location.get('url', '')})"))
+        page.on("console", self._console)
         page.on("pageerror", lambda exc: self._error(f"pageerror: {exc}"))
+
+    def _console(self, msg) -> None:
+        # An error, or the app's warning that its page went to a state the state table forbids.
+        if msg.type == "error" or (msg.type == "warning" and ILLEGAL_TRANSITION in msg.text):
+            self._error(f"console: {msg.text} ({msg.location.get('url', '')})")
 
     def _error(self, text: str) -> None:
         if not any(p.search(text) for p in self.allowed):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+from urllib.parse import parse_qs, urlencode
 
 from pyodide.ffi import create_proxy
 from pyscript import document, window
@@ -14,11 +15,6 @@ _fault_handler = None
 
 def q(selector: str, root=None):
     return (root or document).querySelector(selector)
-
-
-def set_auth_state(state: str) -> None:
-    """The DOM contract: html[data-auth] is loading|signed-out|redirecting|completing|signed-in|error."""
-    document.documentElement.dataset.auth = state
 
 
 def set_text(el, text: str) -> None:
@@ -77,3 +73,14 @@ def console_warn(message: str) -> None:
 def mark(name: str) -> None:
     """A performance mark (hfsignin:ready, :profile, :repos…) for the benchmark and devtools."""
     window.performance.mark(f"hfsignin:{name}")
+
+
+def take_query_flag(name: str) -> bool:
+    """Whether the page's query has ``name``; it is removed from the address bar either way."""
+    location = document.defaultView.location
+    params = parse_qs(location.search.lstrip("?"), keep_blank_values=True)
+    if name not in params:
+        return False
+    rest = urlencode([(k, v) for k, vs in params.items() if k != name for v in vs])
+    document.defaultView.history.replaceState(None, "", location.pathname + (f"?{rest}" if rest else ""))
+    return True

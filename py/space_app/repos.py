@@ -11,9 +11,11 @@ from datetime import UTC, datetime
 from pyscript import document, window
 
 from hfsignin import Repo, SignInError
+from hfsignin import errors as E
 
 from .dom import clone, on, q, set_text, show, spawn
-from .text import compact_number, display_text, relative_time
+from .profile import picture_for
+from .text import auto_retry_wait, compact_number, countdown, display_text, error_words, relative_time
 
 TABS = {"models": "model", "datasets": "dataset", "spaces": "space"}
 NOUNS = {"model": "models", "dataset": "datasets", "space": "Spaces"}
@@ -51,12 +53,14 @@ class Group:
         self.pager = None
         self.count = 0
         self.loading = False
+        self.waiting: asyncio.Future | None = None  # a "slow down" being waited out
 
     @property
     def has_more(self) -> bool:
         return self.pager is not None and self.pager.has_more
 
     def reset(self, sort_key: str) -> None:
+        self._stop_waiting()
         sort, direction = SORTS[sort_key]
         if self.kind == "space" and sort == "downloads":
             sort = "likes"
@@ -121,18 +125,48 @@ class Group:
             pass
 
     def _fail(self, exc: SignInError) -> None:
-        if exc.code == "session_expired":
+        if exc.code == E.SESSION_EXPIRED:
             self._status("")
             return  # the app shows the signed-out state
-        self._status(f"Could not load {NOUNS[self.kind]}: {exc.message}", error=True)
+        wait = auto_retry_wait(exc.code, exc.retry_after)
+        if wait is not None:
+            self.waiting = spawn(self._retry_after(self.board.clock() + wait))
+        else:
+            self._show_failure(exc.message)
+        self.board.update_counts()
+
+    def _show_failure(self, message: str, label: str = "Retry"):
+        """The error line with its retry button; returns the text node, for a countdown to update."""
+        self._status("")
+        self.status.classList.add("error")
+        text = document.createTextNode(f"Could not load {NOUNS[self.kind]}: {message}")
         retry = document.createElement("button")
         retry.className = "btn small"
         retry.type = "button"
-        retry.textContent = "Retry"
+        retry.textContent = label
         retry.dataset.action = "retry-list"
-        on(retry, "click", lambda evt: self.load_more())
-        self.status.append(retry)
-        self.board.update_counts()
+        on(retry, "click", lambda evt: self._retry_now())
+        self.status.append(text, retry)
+        return text
+
+    async def _retry_after(self, deadline: float) -> None:
+        """A "slow down": say when, count down, then load again without a click."""
+        message = error_words(E.RATE_LIMITED).message
+        line = self._show_failure(message, "Retry now")
+        while (left := deadline - self.board.clock()) > 0:
+            line.data = f"Could not load {NOUNS[self.kind]}: {message} Trying again in {countdown(max(1.0, left))}."
+            await asyncio.sleep(min(1.0, left))
+        self.waiting = None
+        await self.load_more()
+
+    def _stop_waiting(self) -> None:
+        if self.waiting is not None:
+            self.waiting.cancel()
+            self.waiting = None
+
+    async def _retry_now(self) -> None:
+        self._stop_waiting()
+        await self.load_more()
 
     async def _append(self, repos) -> None:
         """All rows of a page in one call to static_site/render.js (strings decided here);
@@ -164,18 +198,18 @@ class Group:
 class RepoBoard:
     """The tabs, the sort control and every Group."""
 
-    def __init__(self, app, session) -> None:
-        self.app = app
-        self.api = app.auth.api
-        self.provider = app.auth.config.provider_url
+    def __init__(self, auth, session, clock) -> None:
+        self.api = auth.api
+        self.provider = auth.config.provider_url
+        self.clock = clock
         self.session = session
         self.sort_key = "lastModified"
         me = session.user.preferred_username or ""
-        owners = [(me, f"{display_text(me, 40)} (you)", app.picture_for(session.user.picture))]
+        owners = [(me, f"{display_text(me, 40)} (you)", picture_for(session.user.picture, self.provider))]
         for org in session.user.orgs:
             if org.preferred_username:
                 owners.append((org.preferred_username, display_text(org.name or org.preferred_username, 60),
-                               app.picture_for(org.picture)))
+                               picture_for(org.picture, self.provider)))
         self.groups: dict[str, list[Group]] = {}
         for tab, kind in TABS.items():
             panel = q(f'[data-repo-list="{tab}"]')

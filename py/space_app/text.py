@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from hfsignin import errors as E
 from hfsignin.errors import clean_text
 
 SCOPE_LABELS = {
@@ -18,39 +20,66 @@ SCOPE_LABELS = {
     "write-discussions": "Discussions",
 }
 
-# code -> (banner title, retry button label or None when retrying cannot help)
-ERRORS = {
-    "access_denied": ("Sign-in cancelled", "Try again"),
-    "state_mismatch": ("Sign-in response ignored", "Sign in again"),
-    "transaction_missing": ("Sign-in expired", "Sign in again"),
-    "invalid_callback": ("Sign-in response ignored", "Sign in again"),
-    "issuer_mismatch": ("Sign-in response ignored", "Sign in again"),
-    "authorization_failed": ("Sign-in failed", "Try again"),
-    "token_request_failed": ("Sign-in failed", "Try again"),
-    "invalid_token_response": ("Sign-in failed", "Try again"),
-    "invalid_id_token": ("Sign-in could not be verified", "Try again"),
-    "keys_unavailable": ("Sign-in could not be verified", "Try again"),
-    "userinfo_failed": ("Your profile could not be loaded", "Try again"),
-    "userinfo_mismatch": ("Sign-in could not be verified", "Try again"),
-    "discovery_failed": ("Sign-in is unavailable", "Try again"),
-    "network": ("Connection problem", "Try again"),
-    "timeout": ("Hugging Face is not answering", "Try again"),
-    "session_expired": ("Your session ended", "Sign in again"),
-    "storage_unavailable": ("Your browser is blocking storage", None),
-    "missing_client_id": ("This Space is not set up for sign-in", None),
-    "variables_unreadable": ("This Space's sign-in settings could not be read", None),
-    "invalid_config": ("This Space is misconfigured", None),
-    "insufficient_scope": ("This needs more access", None),
-    "rate_limited": ("Hugging Face asked us to slow down", "Try again"),
-    "api_error": ("Hugging Face could not answer", "Try again"),
-    "invalid_response": ("Hugging Face sent something unexpected", "Try again"),
-    "internal": ("Something went wrong", "Reload"),
+# The codes the page can show: the library's (hfsignin.errors) and the app's own, here.
+INTERNAL = "internal"  # an exception the app did not expect (details go to the console only)
+PYTHON_FAILED = "python_failed"  # before Python runs: static_site/boot.js shows it (its BOOT_ERRORS)
+
+
+@dataclass(frozen=True)
+class Words:
+    title: str  # the banner's title
+    message: str  # the sentence when the error brings none (the library's errors always do)
+    action: str | None = None  # the retry button's label; None when retrying cannot help
+
+
+_AGAIN = "Try again"
+ERRORS: dict[str, Words] = {
+    E.ACCESS_DENIED: Words("Sign-in cancelled", "You cancelled the sign-in on Hugging Face.", _AGAIN),
+    E.STATE_MISMATCH: Words("Sign-in response ignored", "This sign-in response was not for this tab.", "Sign in again"),
+    E.TRANSACTION_MISSING: Words("Sign-in expired", "This sign-in attempt expired or was already used.", "Sign in again"),
+    E.INVALID_CALLBACK: Words("Sign-in response ignored", "The sign-in response was malformed.", "Sign in again"),
+    E.ISSUER_MISMATCH: Words("Sign-in response ignored", "The sign-in response came from another provider.",
+                             "Sign in again"),
+    E.AUTHORIZATION_FAILED: Words("Sign-in failed", "Hugging Face could not sign you in.", _AGAIN),
+    E.TOKEN_REQUEST_FAILED: Words("Sign-in failed", "Hugging Face did not issue a token.", _AGAIN),
+    E.INVALID_TOKEN_RESPONSE: Words("Sign-in failed", "Hugging Face sent an unusable token response.", _AGAIN),
+    E.INVALID_ID_TOKEN: Words("Sign-in could not be verified", "The ID token did not pass validation.", _AGAIN),
+    E.KEYS_UNAVAILABLE: Words("Sign-in could not be verified", "Hugging Face's signing keys could not be read.",
+                              _AGAIN),
+    E.USERINFO_FAILED: Words("Your profile could not be loaded", "Hugging Face did not send your profile.", _AGAIN),
+    E.USERINFO_MISMATCH: Words("Sign-in could not be verified", "The profile was for another account.", _AGAIN),
+    E.DISCOVERY_FAILED: Words("Sign-in is unavailable", "Hugging Face's sign-in settings could not be read.", _AGAIN),
+    E.NETWORK: Words("Connection problem", "Hugging Face could not be reached.", _AGAIN),
+    E.TIMEOUT: Words("Hugging Face is not answering", "Hugging Face did not answer in time.", _AGAIN),
+    E.SESSION_EXPIRED: Words("Your session ended", "Your session ended. Sign in again to continue.", "Sign in again"),
+    E.STORAGE_UNAVAILABLE: Words("Your browser is blocking storage",
+                                 "Sign-in needs this tab's storage, which your browser blocks here."),
+    E.MISSING_CLIENT_ID: Words("This Space is not set up for sign-in",
+                               "This Space has no OAuth client id: set hf_oauth: true in its README."),
+    E.VARIABLES_UNREADABLE: Words("This Space's sign-in settings could not be read",
+                                  "The page could not read the settings Hugging Face gives it."),
+    E.INVALID_CONFIG: Words("This Space is misconfigured", "This Space's sign-in settings are invalid."),
+    E.INSUFFICIENT_SCOPE: Words("This needs more access", "This needs a permission you have not granted."),
+    E.RATE_LIMITED: Words("Hugging Face asked us to slow down", "Hugging Face asked this Space to wait.", _AGAIN),
+    E.API_ERROR: Words("Hugging Face could not answer", "The Hub could not answer this request.", _AGAIN),
+    E.INVALID_RESPONSE: Words("Hugging Face sent something unexpected", "The Hub sent an unusable answer.", _AGAIN),
+    INTERNAL: Words("Something went wrong", "The page hit an unexpected problem. Reloading usually fixes it.",
+                    "Reload"),
 }
-# Failures before Python runs: static_site/boot.js shows them (its BOOT_ERRORS) with a Reload
-# button; listed here so every code the page can show has its title in one table.
-BOOT_ERRORS = {
-    "python_failed": ("Python could not start", "Reload"),
+# Failures before Python runs: static_site/boot.js shows them (its BOOT_ERRORS, the same words:
+# a unit test compares) with a Reload button; listed here so every code has its words in one place.
+BOOT_ERRORS: dict[str, Words] = {
+    PYTHON_FAILED: Words("Python could not start",
+                         "Something stopped Python from loading in this page. Reloading usually fixes it.", "Reload"),
 }
+# Why a session ended (HFSignIn.on_session_end's reasons), shown with SESSION_EXPIRED's title.
+SESSION_ENDED = {
+    "expired": "Your session expired. Sign in again to continue: you will not be asked for consent again.",
+    "revoked": "Your session was revoked or is no longer valid. Sign in again to continue.",
+}
+# The longest a "slow down" is waited out by itself; a longer wait is only said.
+AUTO_RETRY_LIMIT = 600.0
+RATE_LIMIT_DEFAULT_WAIT = 30.0
 
 
 def display_text(value: object, limit: int = 80) -> str:
@@ -58,24 +87,39 @@ def display_text(value: object, limit: int = 80) -> str:
     return clean_text(value, limit)
 
 
-def error_title(code: str) -> tuple[str, str | None]:
-    return ERRORS.get(code, ("Something went wrong", "Try again"))
+def error_words(code: str) -> Words:
+    return ERRORS.get(code) or BOOT_ERRORS.get(code) or ERRORS[INTERNAL]
+
+
+def auto_retry_wait(code: str, retry_after: float | None) -> float | None:
+    """Seconds to wait before retrying a "slow down" by itself; None for any other failure
+    or when the provider asks for longer than ``AUTO_RETRY_LIMIT``."""
+    if code != E.RATE_LIMITED:
+        return None
+    wait = RATE_LIMIT_DEFAULT_WAIT if retry_after is None else max(1.0, retry_after)
+    return wait if wait <= AUTO_RETRY_LIMIT else None
 
 
 RENEWAL_REASONS = {
-    "network": "no connection",
-    "timeout": "Hugging Face did not answer",
-    "rate_limited": "Hugging Face asked us to slow down",
-    "token_request_failed": "Hugging Face could not renew it just now",
-    "invalid_token_response": "Hugging Face sent an unusable answer",
-    "invalid_id_token": "the new ID token did not check out",
-    "keys_unavailable": "the new ID token could not be checked",
+    E.NETWORK: "no connection",
+    E.TIMEOUT: "Hugging Face did not answer",
+    E.RATE_LIMITED: "Hugging Face asked us to slow down",
+    E.TOKEN_REQUEST_FAILED: "Hugging Face could not renew it just now",
+    E.INVALID_TOKEN_RESPONSE: "Hugging Face sent an unusable answer",
+    E.INVALID_ID_TOKEN: "the new ID token did not check out",
+    E.KEYS_UNAVAILABLE: "the new ID token could not be checked",
 }
 
 
 def renewal_reason(code: str) -> str:
     """Why a renewal failed, as the middle of a sentence."""
     return RENEWAL_REASONS.get(code, "something went wrong")
+
+
+def provider_note(provider_url: str) -> str:
+    host = provider_url.split("://", 1)[-1]
+    local = host.startswith(("localhost", "127.0.0.1"))
+    return f"Signs in with {host}" + (" (devhub, a local stand-in)" if local else "")
 
 
 def scope_label(scope: str) -> str:

@@ -44,6 +44,23 @@ def test_a_failing_list_shows_its_error_and_retries(page, hub, context):
     expect(group.locator(".group-status")).to_be_hidden()
 
 
+def test_a_list_told_to_slow_down_says_when_and_retries_by_itself(page, hub, context):
+    """HF's 429 (RateLimit, reset in 3 s): the group counts down, then loads without a click."""
+    context.guard.allow_console(r"status of 429")
+    hub.fault("datasets", rate_limit={"reset": 3})
+    open_space(page, hub)
+    sign_in(page, user="bob")
+    page.click("#tab-datasets")
+    group = page.locator('[data-repo-list="datasets"] [data-owner="bob"]')
+    status = group.locator(".group-status")
+    expect(status).to_contain_text("Hugging Face asked this Space to wait. Trying again in ")
+    expect(group.locator('[data-action="retry-list"]')).to_have_text("Retry now")
+    shot(page, "10b-list-rate-limited")
+    expect(group.locator('[data-repo="bob/one-love-lyrics"]')).to_be_visible(timeout=10_000)
+    expect(status).to_be_hidden()
+    assert len([e for e in hub.events("fault") if e["endpoint"] == "datasets"]) == 1  # one 429, then the rows
+
+
 def test_slow_lists_show_loading_and_sorting_reloads(page, hub):
     open_space(page, hub)
     sign_in(page, user="alice")

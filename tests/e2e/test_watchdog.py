@@ -2,6 +2,7 @@
 making progress, becomes a banner with a Reload button instead of an endless
 spinner; on a callback page the sign-in survives the reload."""
 
+import pytest
 from playwright.sync_api import expect
 
 from harness import ROOT, auth_state, begin_sign_in, open_space, wait_booted, wait_until
@@ -52,14 +53,24 @@ def test_on_a_callback_page_nothing_is_lost_reload_finishes_the_sign_in(page, hu
     assert len(hub.events("token")) == 1
 
 
-def test_a_boot_that_goes_silent_trips_the_watchdog_and_a_late_success_clears_it(page, hub, context):
+@pytest.mark.parametrize("returning", [False, True], ids=["landing", "callback"])
+def test_a_boot_that_goes_silent_trips_the_watchdog_and_a_late_success_clears_it(page, hub, context, returning):
     """Python restored from the snapshot, then nothing for longer than the bound: the banner
     shows, the snapshot is switched off in this browser (it may be what hangs), and when the
-    boot does finish after all the banner goes away."""
+    boot does finish after all the banner goes away and the page goes on from the state it
+    was in (on a callback page, the sign-in completes: no illegal state change)."""
     held = []
+    if returning:
+        open_space(page, hub)
+        begin_sign_in(page)
+        page.click('[data-login="bob"]')
     context.route("**/py/space_app/main.py", lambda route: held.append(route))
     context.clock.install()
-    page.goto(hub.space_url + "/")
+    if returning:
+        page.click('[data-action="approve"]')
+        page.wait_for_url("**/?code=*")
+    else:
+        page.goto(hub.space_url + "/")
     wait_until(page, lambda: held)
     page.wait_for_function("window.hfsigninRuntime && hfsigninRuntime.boot === 'snapshot'")
     assert page.locator('[role="alert"]').is_hidden()
@@ -69,7 +80,7 @@ def test_a_boot_that_goes_silent_trips_the_watchdog_and_a_late_success_clears_it
     for route in held:
         route.continue_()
     context.unroute("**/py/space_app/main.py")
-    assert wait_booted(page) == "signed-out"
+    assert wait_booted(page) == ("signed-in" if returning else "signed-out")
     expect(page.locator('[role="alert"]')).to_be_hidden()
     assert page.locator('[data-action="reload"]').is_hidden()
 

@@ -72,23 +72,6 @@ def test_countdown(seconds, text):
     assert countdown(seconds) == text
 
 
-def test_every_code_the_page_can_show_has_a_title():
-    import re
-    from pathlib import Path
-
-    from hfsignin import errors
-    from space_app.text import BOOT_ERRORS, ERRORS
-
-    library = {v for k, v in vars(errors).items() if k.isupper() and isinstance(v, str) and k != "_MAX_DETAIL"}
-    assert library <= set(ERRORS), library - set(ERRORS)
-    boot_js = (Path(__file__).resolve().parents[2] / "static_site" / "boot.js").read_text()
-    table = boot_js[boot_js.index("var BOOT_ERRORS"):boot_js.index("};", boot_js.index("var BOOT_ERRORS"))]
-    assert set(re.findall(r"^\s{4}(\w+): \{", table, re.M)) == set(BOOT_ERRORS)
-    for code, (title, _) in BOOT_ERRORS.items():
-        assert f'title: "{title}"' in table, code
-    assert not set(BOOT_ERRORS) & set(ERRORS)
-
-
 @pytest.mark.parametrize("invisible", ["\u00ad", "\u061c", "\u2060", "\u2061", "\u2062", "\u2063", "\u2064",
                                        "\U000e0041", "\U000e007f", "\u202e", "\u200b", "\ufeff"])
 def test_clean_text_drops_characters_that_hide_or_reorder_text(invisible):
