@@ -207,8 +207,11 @@
       }
     });
     function onViolation(event) {
-      // PyScript asked for its CDN interpreter, or another script the page's policy forbids.
-      if (!ready() && /^script-src/.test(event.effectiveDirective || event.violatedDirective || "")) failed();
+      // PyScript asked for its CDN interpreter, or another script file the page's policy forbids.
+      // Not an inline script: that is Hugging Face's injected variables when our policy blocks
+      // them, which the library reads as data instead.
+      if (ready() || event.blockedURI === "inline") return;
+      if (/^script-src/.test(event.effectiveDirective || event.violatedDirective || "")) failed();
     }
     progressed();
     addEventListener("py:progress", progressed);

@@ -57,7 +57,9 @@ def test_the_app_reads_a_blocked_script_as_data_and_signs_in(page, hub, context)
     'unsafe-inline'), its element stays, and the app reads its text as JSON."""
     context.guard.allow_console(BLOCKED_INLINE)
     hub.settings(inject="head-end")
+    context.add_init_script("addEventListener('hfsignin:boot-failed', () => { window.bootFailed = true; })")
     assert open_space(page, hub) == "signed-out"
+    assert not page.evaluate("window.bootFailed")  # the blocked inline script is not a failed boot
     assert page.evaluate("window.huggingface") is None  # the script did not run
     inline = page.evaluate("[...document.head.querySelectorAll('script:not([src])')].map(s => s.text)")
     assert [t for t in inline if t.startswith("window.huggingface = ")]
