@@ -43,6 +43,7 @@ class App:
         on(q('[data-action="grant-private"]'), "click", lambda evt: self.change_access(add=PRIVATE_SCOPE))
         on(q('[data-action="urllib-whoami"]'), "click", lambda evt: urllib_demo.whoami(self.auth))
         on(q("#sort"), "change", lambda evt: self.board and self.board.set_sort(evt.target.value))
+        on(document.defaultView, "pageshow", self.page_shown)
         Tabs(TABS)
 
     # -- arriving ---------------------------------------------------------------------------
@@ -140,6 +141,17 @@ class App:
         except SignInError as exc:
             self.fail(exc, retry=lambda: self.sign_in(scopes, prompt))
 
+    def page_shown(self, evt) -> None:
+        """Back from the provider's page to this page as it was left (a browser's back-forward
+        cache, Firefox's here): it is not leaving any more."""
+        if not evt.persisted or self.page.state != REDIRECTING:
+            return
+        session = self.auth.session
+        if session is None:
+            self.show_signed_out()
+        else:
+            self.page.enter(SIGNED_IN, name=profile_of(session, self.auth.config.provider_url, ()).name)
+
     async def change_access(self, add: str | None = None) -> None:
         """The consent page again (to share other organizations, or ``add`` a scope), keeping the granted scopes."""
         session = self.auth.session
@@ -179,7 +191,7 @@ class App:
         if self.page.state == SIGNED_IN:
             profile_page.show_session_lines(self.auth)
             profile_page.show_trust(trust_line(session.trust))
-        elif self.page.may_enter(SIGNED_IN):  # not while the page leaves for the provider
+        elif self.page.state != REDIRECTING:  # not while the page leaves for the provider
             spawn(self.show_signed_in(session))
 
     def _clear_user(self) -> None:

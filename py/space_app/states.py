@@ -49,7 +49,8 @@ STATES: dict[str, PageState] = {
         views=frozenset({"signed-out"}), after=ANY,
         sign_in=True, mark="ready", boot="storage is blocked: sign-in happens in a new tab"),
     SIGNED_IN: PageState(
-        views=frozenset({"signed-in"}), after=frozenset({LOADING, COMPLETING, SIGNED_OUT, ERROR}),
+        # From redirecting: back from the provider's page to this one kept in the back-forward cache.
+        views=frozenset({"signed-in"}), after=frozenset({LOADING, COMPLETING, REDIRECTING, SIGNED_OUT, ERROR}),
         announce="Signed in as {name}", mark="profile"),
     ERROR: PageState(
         views=frozenset({"signed-out"}), after=frozenset({LOADING, COMPLETING, REDIRECTING, SIGNED_OUT}),

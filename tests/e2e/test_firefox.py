@@ -4,9 +4,10 @@ denied, and the Space inside the hub's Space page with third-party storage block
 (network.cookie.cookieBehavior=1) and allowed (5, Firefox's default)."""
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
-from harness import open_space, shot, sign_in, space_frame_link_to_new_tab, wait_booted
+from harness import open_space, shot, sign_in, space_frame_link_to_new_tab, wait_booted, wait_until
 
 pytestmark = pytest.mark.firefox
 
@@ -142,3 +143,42 @@ def test_framed_with_storage_allowed_signs_in_inside_the_space_page(ff_context_3
     expect(page.locator("#space-frame")).to_have_attribute("data-scrolling", "false")
     assert len(context.pages) == 1
     shot(page, "firefox-07-framed-signed-in")
+
+
+def back_from_the_provider(page, hub, ready: str) -> None:
+    """Back from the provider's page (``ready``: a selector there). Firefox restores the app from
+    its back-forward cache, the page as it was left ("redirecting"); Playwright over BiDi hears of
+    no finished navigation then, so the page is read with evaluate() rather than locators."""
+    page.wait_for_selector(ready)
+    page.evaluate("window.history.back()")
+    wait_until(page, lambda: read(page, "location.origin") == hub.space_url)
+
+
+def read(page, expression: str):
+    """``expression`` in the page, or None while a navigation replaces its document."""
+    try:
+        return page.evaluate(expression)
+    except PlaywrightError:
+        return None
+
+
+def auth_now(page) -> str:
+    return read(page, "document.documentElement.dataset.auth")
+
+
+def test_back_from_the_provider_page_is_not_an_endless_spinner(ff_page, hub):
+    """Firefox keeps the app in its back-forward cache while the visitor is on the provider's
+    page; Back brings it back as it was left, "Taking you to Hugging Face…", unless the app
+    notices. (Chromium reloads the page instead; a signed-in page is reloaded by Firefox too.)"""
+    page = ff_page
+    open_space(page, hub)
+    page.evaluate("window.stayedInMemory = true")
+    page.click('[data-action="sign-in"]')
+    back_from_the_provider(page, hub, '[data-login="alice"]')
+    assert page.evaluate("window.stayedInMemory") is True  # restored from the cache, not loaded again
+    wait_until(page, lambda: auth_now(page) == "signed-out", seconds=10)
+    assert page.evaluate("document.querySelector('[data-action=sign-in]').disabled") is False
+    page.evaluate("document.querySelector('[data-action=sign-in]').click()")  # a click, as the visitor's
+    page.click('[data-login="alice"]')
+    page.click('[data-action="approve"]')
+    wait_until(page, lambda: auth_now(page) == "signed-in", seconds=60)

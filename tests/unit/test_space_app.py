@@ -133,7 +133,7 @@ def test_without_the_library_the_error_state_keeps_the_button_off():
 
 
 @pytest.mark.parametrize(("current", "new"), [("signed-in", "completing"), ("signed-out", "completing"),
-                                              ("redirecting", "signed-in"), ("signed-in", "loading"),
+                                              ("redirecting", "completing"), ("signed-in", "loading"),
                                               ("error", "loading")])
 def test_an_illegal_transition_is_an_error_under_strict(current, new):
     p, _ = page(current)
