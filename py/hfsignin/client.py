@@ -24,7 +24,7 @@ from .discovery import ProviderMetadata, discovery_url, parse_metadata
 from .environment import Environment
 from .errors import SignInError
 from .hub_api import HubApi
-from .idtoken import TLS, validate_refreshed_claims, verify_id_token, verify_signature
+from .idtoken import TLS, validate_refreshed_claims, validate_stored_claims, verify_id_token, verify_signature
 from .jws import JWSError, parse_compact
 from .models import UserInfo
 from .pkce import generate_verifier, random_token, s256_challenge
@@ -267,7 +267,7 @@ class HFSignIn:
         md = await self.metadata()
         if md.issuer != tx.issuer:
             raise SignInError(E.ISSUER_MISMATCH, "The sign-in provider changed during sign-in.")
-        asyncio.ensure_future(self._jwks(False)).add_done_callback(_consume)  # travels while the code is exchanged
+        _spawn(self._jwks(False))  # travels while the code is exchanged
         resp = await self.env.transport.request(
             "POST", md.token_endpoint, headers={"Accept": "application/json"},
             form=authorization_code_form(tx, code), timeout=self.timeout,
@@ -345,8 +345,10 @@ class HFSignIn:
             if exc.reason != "unknown_key":
                 return None  # a bad signature, a forbidden alg, a malformed token
             claims, trust = _payload(session.id_token), TLS  # the provider rotated its keys
-        if not claims or claims.get("iss") != session.issuer or claims.get("sub") != session.user.sub \
-                or session.client_id not in _audiences(claims.get("aud")):
+        try:
+            validate_stored_claims(claims or {}, issuer=session.issuer, sub=session.user.sub,
+                                   client_id=session.client_id)
+        except SignInError:
             return None
         try:
             user = await self._userinfo(md, session.access_token)
@@ -452,11 +454,8 @@ class HFSignIn:
         s = self._session
         if s is None or not s.refresh_token:
             raise SignInError(E.SESSION_EXPIRED, "Your session has ended. Please sign in again.")
-        if self._refreshing is None:
-            self._refreshing = asyncio.ensure_future(self.env.tabs.exclusively(
-                f"hfsignin:refresh:{s.family}", lambda: self._refresh_locked(s.generation)))
-            self._refreshing.add_done_callback(lambda _: setattr(self, "_refreshing", None))
-        return await asyncio.shield(self._refreshing)
+        return await _one_at_a_time(self, "_refreshing", lambda: self.env.tabs.exclusively(
+            f"hfsignin:refresh:{s.family}", lambda: self._refresh_locked(s.generation)))
 
     async def _refresh_locked(self, seen: int) -> Session:
         """Under the family's lock. ``seen``: the generation that asked for a renewal; a newer
@@ -586,7 +585,7 @@ class HFSignIn:
             self._wake.clear()
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=self._next_check())
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
     def _next_check(self) -> float:
@@ -666,10 +665,7 @@ class HFSignIn:
     async def _still_authorized(self) -> bool:
         """A Hub call answered 401: ask userinfo (once, however many calls failed at the same time).
         Only a 401/403 there ends the session (``revoked``)."""
-        if self._checking is None:
-            self._checking = asyncio.ensure_future(self._check_userinfo())
-            self._checking.add_done_callback(lambda _: setattr(self, "_checking", None))
-        return await asyncio.shield(self._checking)
+        return await _one_at_a_time(self, "_checking", self._check_userinfo)
 
     async def _check_userinfo(self) -> bool:
         s = self._session
@@ -770,6 +766,16 @@ async def _memo(owner, attr: str, make: Callable[[], Awaitable]):
     return await asyncio.shield(future)
 
 
+async def _one_at_a_time(owner, attr: str, make: Callable[[], Awaitable]):
+    """While an attempt runs, callers share it; once it ends, the next call starts a new one."""
+    future = getattr(owner, attr)
+    if future is None:
+        future = asyncio.ensure_future(make())
+        future.add_done_callback(lambda _: setattr(owner, attr, None))
+        setattr(owner, attr, future)
+    return await asyncio.shield(future)
+
+
 def _failed(future: asyncio.Future | None) -> bool:
     return future is not None and future.done() and (future.cancelled() or future.exception() is not None)
 
@@ -783,9 +789,3 @@ def _consume(future: asyncio.Future) -> None:
 def _spawn(coro) -> None:
     asyncio.ensure_future(coro).add_done_callback(_consume)
 
-
-def _audiences(aud: object) -> list[str]:
-    """The ``aud`` claim as a list: a string, or the strings of a list; anything else names no one."""
-    if isinstance(aud, str):
-        return [aud]
-    return [a for a in aud if isinstance(a, str)] if isinstance(aud, list) else []

@@ -79,6 +79,18 @@ def validate_claims(claims: dict, *, issuer: str, client_id: str, nonce: str, no
     return claims
 
 
+def validate_stored_claims(claims: dict, *, issuer: str, sub: str, client_id: str) -> dict:
+    """A stored id_token (a restored session, or one another tab hands over): still this
+    provider's, this account's and this app's. Its age does not matter: the session's access
+    token proves itself at userinfo."""
+    if claims.get("iss") != issuer:
+        raise _reject("was issued by someone else", "iss")
+    if claims.get("sub") != sub:
+        raise _reject("names another account than your sign-in", "sub")
+    _check_audience(claims, client_id)
+    return claims
+
+
 def validate_refreshed_claims(claims: dict, first: dict, *, client_id: str, now: float) -> dict:
     """An id_token from a refresh (OIDC Core §12.2): the same iss, sub and audience as the
     first one, fresh times, a nonce only if it equals the first one's, the same auth_time."""
@@ -153,9 +165,3 @@ async def verify_id_token(
     claims, trust = await verify_signature(token, advertised_algs=advertised_algs, get_jwks=get_jwks,
                                            verifier=verifier, allow_tls=allow_tls)
     return validate_claims(claims, issuer=issuer, client_id=client_id, nonce=nonce, now=now), trust
-
-
-async def validate_id_token(token: str, **checks) -> dict:
-    """``verify_id_token`` with a signature required; returns the validated claims."""
-    claims, _ = await verify_id_token(token, **checks)
-    return claims

@@ -5,7 +5,7 @@ import asyncio
 import pytest
 
 from hfsignin.errors import SignInError
-from hfsignin.idtoken import CLOCK_SKEW, validate_claims, validate_id_token
+from hfsignin.idtoken import CLOCK_SKEW, validate_claims, verify_id_token
 from hfsignin.jws import CryptographyVerifier, JWSError, parse_compact, select_key
 from signing import b64, jb64
 
@@ -30,8 +30,8 @@ def check(token, jwks, *, refetch_jwks=None, algs=("RS256",)):
         fetches.append(refresh)
         return refetch_jwks if refresh and refetch_jwks is not None else jwks
 
-    result = asyncio.run(validate_id_token(token, issuer=ISS, client_id=CID, nonce=NONCE, now=NOW,
-                                           advertised_algs=algs, get_jwks=get_jwks, verifier=CryptographyVerifier()))
+    result, _ = asyncio.run(verify_id_token(token, issuer=ISS, client_id=CID, nonce=NONCE, now=NOW,
+                                            advertised_algs=algs, get_jwks=get_jwks, verifier=CryptographyVerifier()))
     return result, fetches
 
 
@@ -141,8 +141,8 @@ def test_case_26_unknown_kid_fetches_the_jwks_once_more_then_refuses(signer, oth
         return {"keys": [signer.jwk]}
 
     with pytest.raises(SignInError):
-        asyncio.run(validate_id_token(other_signer.sign(claims()), issuer=ISS, client_id=CID, nonce=NONCE, now=NOW,
-                                      advertised_algs=("RS256",), get_jwks=get_jwks, verifier=CryptographyVerifier()))
+        asyncio.run(verify_id_token(other_signer.sign(claims()), issuer=ISS, client_id=CID, nonce=NONCE, now=NOW,
+                                    advertised_algs=("RS256",), get_jwks=get_jwks, verifier=CryptographyVerifier()))
     assert fetches == [False, True]
 
 
@@ -157,8 +157,8 @@ def test_case_26_jwks_unavailable_fails_closed(signer):
         raise SignInError("invalid_id_token", "keys unavailable")
 
     with pytest.raises(SignInError) as e:
-        asyncio.run(validate_id_token(signer.sign(claims()), issuer=ISS, client_id=CID, nonce=NONCE, now=NOW,
-                                      advertised_algs=("RS256",), get_jwks=get_jwks, verifier=CryptographyVerifier()))
+        asyncio.run(verify_id_token(signer.sign(claims()), issuer=ISS, client_id=CID, nonce=NONCE, now=NOW,
+                                    advertised_algs=("RS256",), get_jwks=get_jwks, verifier=CryptographyVerifier()))
     assert e.value.code == "invalid_id_token"
 
 
