@@ -104,14 +104,15 @@ class TabHub:
         return tab
 
 
-class LocalTabs:
-    """A tab of a ``TabHub``. ``frozen`` holds incoming messages until ``thaw()``, as a
-    browser does for a frozen page."""
+class LocalTabs(SoloTabs):
+    """A tab of a ``TabHub``: its generations are the hub's, its messages reach the hub's other
+    tabs. ``frozen`` holds incoming messages until ``thaw()``, as a browser does for a frozen page."""
 
     def __init__(self, hub: TabHub) -> None:
+        super().__init__()
         self.hub = hub
+        self._generations = hub.generations
         self.handlers: list[Callable[[dict], None]] = []
-        self.families: set[str] = set()
         self.frozen = False
         self.held: list[dict] = []
 
@@ -141,23 +142,8 @@ class LocalTabs:
     def listen(self, handler):
         self.handlers.append(handler)
 
-    def generation(self, family):
-        return self.hub.generations.get(family)
-
-    def set_generation(self, family, generation):
-        if generation is None:
-            self.hub.generations.pop(family, None)
-        else:
-            self.hub.generations[family] = generation
-
-    def join(self, family):
-        self.families.add(family)
-
-    def leave(self, family):
-        self.families.discard(family)
-
     def count(self, family):
-        return _ready(sum(family in tab.families for tab in self.hub.tabs))
+        return _ready(sum(family in tab._families for tab in self.hub.tabs))
 
 
 class BrowserTabs:
