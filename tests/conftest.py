@@ -13,7 +13,7 @@ import pytest
 
 import harness
 from devhub import DevHub, Options
-from harness import INSTALL_HINT, SCREENSHOTS, HubControl, find_chromium, launch_args
+from harness import INSTALL_HINT, SCREENSHOTS, find_chromium, launch_args
 from space_app.states import WARNING as ILLEGAL_TRANSITION
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,10 +73,7 @@ def devhub():
 @pytest.fixture
 def hub(devhub):
     """devhub's control API, with the provider's state reset for this test."""
-    control = HubControl(devhub)
-    control.reset()
-    yield control
-    control.close()
+    yield from harness.controlled(devhub)
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
+from playwright.sync_api import expect
 
 from devhub.cookies import browser_like_jar
 from hfsignin.pkce import generate_verifier, random_token, s256_challenge
@@ -286,6 +287,31 @@ def click_and_return(page, selector: str) -> str:
     return wait_booted(page)
 
 
+def deny_then_retry(page, hub, screenshot: str) -> None:
+    """Deny on the consent page: the access_denied banner, a clean URL; then its retry signs in."""
+    open_space(page, hub)
+    assert sign_in(page, user="bob", approve=False) == "error"
+    banner = page.locator('[role="alert"][data-error="access_denied"]')
+    expect(banner).to_be_visible()
+    expect(banner).to_contain_text("Sign-in cancelled")
+    assert "error=" not in page.url and "state=" not in page.url
+    shot(page, screenshot)
+    page.click('[data-action="retry"]')
+    page.wait_for_selector('[data-action="approve"]')  # bob is still signed in to the hub
+    page.click('[data-action="approve"]')
+    assert wait_booted(page) == "signed-in"
+    expect(page.locator('[data-user="preferred_username"]')).to_have_text("@bob")
+    expect(page.locator('[role="alert"]')).to_be_hidden()
+
+
+def controlled(devhub):
+    """A fixture's body: devhub's control API, with the provider's state reset for the test."""
+    control = HubControl(devhub)
+    control.reset()
+    yield control
+    control.close()
+
+
 def begin_sign_in(page, **options) -> dict[str, str]:
     """Click sign-in and stop at the provider; returns the authorize request's parameters
     (state, nonce, …). The Transaction stays pending in this tab's sessionStorage."""
@@ -359,8 +385,6 @@ def wait_until(page, condition, seconds: float = 60) -> None:
 def space_frame_link_to_new_tab(context, link, user: str = "alice"):
     """Click a framed copy's "Open in a new tab" link; the new tab runs the whole sign-in top-level.
     Returns the new tab, signed in."""
-    from playwright.sync_api import expect
-
     with context.expect_page() as opened:
         link.click()
     tab = opened.value

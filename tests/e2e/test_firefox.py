@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
-from harness import open_space, shot, sign_in, space_frame_link_to_new_tab, wait_booted, wait_until
+from harness import deny_then_retry, open_space, shot, sign_in, space_frame_link_to_new_tab, wait_booted, wait_until
 
 pytestmark = pytest.mark.firefox
 
@@ -81,20 +81,7 @@ def test_sign_in_with_consent_reload_and_sign_out(ff_page, hub):
 
 
 def test_deny_shows_access_denied_and_retry_signs_in(ff_page, hub):
-    page = ff_page
-    open_space(page, hub)
-    assert sign_in(page, user="bob", approve=False) == "error"
-    banner = page.locator('[role="alert"][data-error="access_denied"]')
-    expect(banner).to_be_visible()
-    expect(banner).to_contain_text("Sign-in cancelled")
-    assert "error=" not in page.url and "state=" not in page.url
-    shot(page, "firefox-03-access-denied")
-    page.click('[data-action="retry"]')
-    page.wait_for_selector('[data-action="approve"]')  # bob is still signed in to the hub
-    page.click('[data-action="approve"]')
-    assert wait_booted(page) == "signed-in"
-    expect(page.locator('[data-user="preferred_username"]')).to_have_text("@bob")
-    expect(page.locator('[role="alert"]')).to_be_hidden()
+    deny_then_retry(ff_page, hub, "firefox-03-access-denied")
 
 
 def test_framed_with_storage_blocked_offers_a_new_tab_and_signs_in_there(ff_context, ff_page, hub):

@@ -3,7 +3,7 @@ repositories, reload, more access, sign-out, denial and retry."""
 
 from playwright.sync_api import expect
 
-from harness import open_space, shot, sign_in, wait_booted
+from harness import deny_then_retry, open_space, shot, sign_in, wait_booted
 
 
 def session_keys(page) -> list[str]:
@@ -75,19 +75,7 @@ def test_sign_in_profile_orgs_repos_reload_more_access_sign_out(page, hub):
 
 
 def test_deny_shows_access_denied_and_retry_signs_in(page, hub):
-    open_space(page, hub)
-    assert sign_in(page, user="bob", approve=False) == "error"
-    banner = page.locator('[role="alert"][data-error="access_denied"]')
-    expect(banner).to_be_visible()
-    expect(banner).to_contain_text("Sign-in cancelled")
-    assert "error=" not in page.url and "state=" not in page.url
-    shot(page, "05-error-access-denied")
-    page.click('[data-action="retry"]')
-    page.wait_for_selector('[data-action="approve"]')  # bob is still signed in to the hub
-    page.click('[data-action="approve"]')
-    assert wait_booted(page) == "signed-in"
-    expect(page.locator('[data-user="preferred_username"]')).to_have_text("@bob")
-    expect(page.locator('[role="alert"]')).to_be_hidden()
+    deny_then_retry(page, hub, "05-error-access-denied")
     expect(page.locator("#orgs-empty")).to_be_visible()
 
 

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from devhub import DevHub, Options
-from harness import HubControl, shot, sign_in, wait_booted
+from harness import HubControl, controlled, shot, sign_in, wait_booted
 from hfsignin.client import ACCESS_DENIED_MESSAGE
 from hfsignin.starter import PYODIDE, PYODIDE_RELEASE, PYSCRIPT, PYSCRIPT_RELEASE, wheel_name, write_starter
 
@@ -20,30 +20,28 @@ def serve(site: Path) -> DevHub:
     return DevHub(Options(site=site, readme=site / "README.md", hub_port=0, space_port=0, test_control=True)).start()
 
 
-@pytest.fixture(scope="module")
-def self_hosted(tmp_path_factory):
-    site = tmp_path_factory.mktemp("starter") / "my-space"
-    write_starter(site, "self-hosted")
+def started(tmp_path_factory, runtime: str, name: str):
+    """A fixture's body: a starter Space written for ``runtime``, served by devhub."""
+    site = tmp_path_factory.mktemp("starter") / name
+    write_starter(site, runtime)
     devhub = serve(site)
     yield devhub
     devhub.stop()
+
+
+@pytest.fixture(scope="module")
+def self_hosted(tmp_path_factory):
+    yield from started(tmp_path_factory, "self-hosted", "my-space")
 
 
 @pytest.fixture(scope="module")
 def release(tmp_path_factory):
-    site = tmp_path_factory.mktemp("starter") / "my-release-space"
-    write_starter(site, "release")
-    devhub = serve(site)
-    yield devhub
-    devhub.stop()
+    yield from started(tmp_path_factory, "release", "my-release-space")
 
 
 @pytest.fixture
 def starter_hub(self_hosted):
-    control = HubControl(self_hosted)
-    control.reset()
-    yield control
-    control.close()
+    yield from controlled(self_hosted)
 
 
 def fetched_paths(context, origin: str) -> list[str]:
