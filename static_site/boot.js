@@ -48,16 +48,25 @@
     sessionStorage.setItem("hfsignin:probe", "1");
     sessionStorage.removeItem("hfsignin:probe");
   } catch (e) { storage = false; }
+  // The busy view's words for these two, as py/space_app/states.py has them (a unit test compares).
+  var BUSY = { completing: "Completing sign-in…", restoring: "Restoring your session…" };
+  var busy = null;
   if (callback) {
     root.dataset.auth = "completing";
+    busy = BUSY.completing;
   } else if (storage && sessionStorage.getItem("hfsignin:session") !== null) {
     root.dataset.boot = "restoring";
+    busy = BUSY.restoring;
   }
 
   function whenParsed(fn) {
     if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", fn);
     else fn();
   }
+  whenParsed(function () {
+    var text = document.getElementById("busy-text"); // the demo's page; a starter page has none
+    if (busy && text) text.textContent = busy;
+  });
 
   // -- 2. where the page runs ----------------------------------------------------------
   var framed;

@@ -99,6 +99,8 @@ class Page:
             self._warn(message)
         state = STATES[new]
         self.root.setAttribute("data-auth", new)
+        if new != LOADING:
+            self.root.removeAttribute("data-boot")  # boot.js's "restoring" is over
         self.show_words()
         self.sign_in_button.disabled = not (state.sign_in and self.can_sign_in)
         if state.announce:

@@ -3,7 +3,7 @@ loading and failing lists, an expiring session, the keyboard."""
 
 from playwright.sync_api import expect
 
-from harness import open_space, shot, sign_in, wait_booted
+from harness import begin_sign_in, open_space, shot, sign_in, wait_booted, wait_until
 
 
 def test_provider_pages_and_dark_mode(page, hub):
@@ -110,3 +110,31 @@ def test_keyboard_only_sign_in(page, hub):
     page.keyboard.press("ArrowRight")
     expect(page.locator("#tab-datasets")).to_have_attribute("aria-selected", "true")
     expect(page.locator("#panel-datasets")).to_be_visible()
+
+
+def test_the_busy_words_show_before_python_runs(page, hub, context):
+    """boot.js writes the busy view's words for a return from the provider and for a stored
+    session at once, not "Loading…" until Python starts (Python's own file is held here)."""
+    open_space(page, hub)
+    begin_sign_in(page)
+    page.click('[data-login="bob"]')
+    held = []
+    context.route("**/py/space_app/main.py", lambda route: held.append(route))
+    page.click('[data-action="approve"]')
+    wait_until(page, lambda: held)
+    expect(page.locator("#busy-text")).to_have_text("Completing sign-in…")
+    for route in held:
+        route.continue_()
+    context.unroute("**/py/space_app/main.py")
+    assert wait_booted(page) == "signed-in"
+    held.clear()
+    context.route("**/py/space_app/main.py", lambda route: held.append(route))
+    page.reload()
+    wait_until(page, lambda: held)
+    assert page.evaluate("document.documentElement.dataset.boot") == "restoring"
+    expect(page.locator("#busy-text")).to_have_text("Restoring your session…")
+    for route in held:
+        route.continue_()
+    context.unroute("**/py/space_app/main.py")
+    assert wait_booted(page) == "signed-in"
+    assert page.evaluate("document.documentElement.dataset.boot") is None  # over once signed in

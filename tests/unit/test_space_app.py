@@ -99,6 +99,9 @@ class FakeElement:
     def setAttribute(self, name, value):  # noqa: N802
         self.attrs[name] = value
 
+    def removeAttribute(self, name):  # noqa: N802
+        self.attrs.pop(name, None)
+
 
 def page(state="loading", strict=True, can_sign_in=True):
     said, marks, warnings = [], [], []
@@ -110,10 +113,12 @@ def page(state="loading", strict=True, can_sign_in=True):
 
 def test_a_visit_goes_through_its_states_with_their_words_buttons_and_marks():
     p, out = page("loading")
+    p.root.setAttribute("data-boot", "restoring")  # boot.js found a stored session
     p.python_ready()
     assert p.root.getAttribute("data-python") == "ready" and p.busy_text.textContent == "Restoring your session…"
     p.enter("signed-out")
     assert not p.sign_in_button.disabled and out.marks == ["ready"]
+    assert p.root.getAttribute("data-boot") is None  # restoring is over
     p.enter("redirecting")
     assert p.sign_in_button.disabled and p.busy_text.textContent == "Taking you to Hugging Face…"
     assert out.said == ["Taking you to Hugging Face to sign in"]
@@ -179,6 +184,12 @@ def test_boot_js_writes_only_the_states_that_exist_before_python_runs():
     for path in SPACE_APP.glob("*.py"):
         if path.name != "states.py":
             assert not re.search(r"dataset\.auth\s*=|data-auth\", ", path.read_text()), path.name
+
+
+def test_boot_js_shows_the_same_busy_words_before_python_runs():
+    boot_js = read("static_site", "boot.js")
+    assert f'completing: "{STATES["completing"].busy}"' in boot_js
+    assert f'restoring: "{STATES["loading"].busy}"' in boot_js
 
 
 def test_the_dom_contract_documents_every_state_and_every_html_attribute():
