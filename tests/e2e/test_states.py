@@ -13,6 +13,8 @@ def test_provider_pages_and_dark_mode(page, hub):
     page.emulate_media(color_scheme="light")
     page.click('[data-action="sign-in"]')
     page.wait_for_selector('[data-login="alice"]')
+    # the seed's hostile 10,000-character name wraps instead of widening the page
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
     shot(page, "02-hub-sign-in")
     page.click('[data-login="alice"]')
     page.wait_for_selector('[data-action="approve"]')
