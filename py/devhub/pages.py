@@ -124,6 +124,28 @@ def repo_page(kind: str, repo_id: str):
     return render_template("repo.html", repo=repo, kind=kind)
 
 
+@bp.get("/settings/connected-applications")
+def connected_apps():
+    """The apps the account signed in to the hub has granted, each with Revoke (as on HF)."""
+    hub, user = current_hub(), current_user()
+    if user is None:
+        return error_page(401, "Not signed in", "Connected applications are listed for the account signed in to "
+                          "devhub: sign in from a Space first.")
+    apps = [(hub.apps[c], g) for (u, c), g in hub.store.grants.items() if u == user.username and c in hub.apps]
+    return render_template("connected.html", user=user, apps=apps, csrf=csrf_token(), words=SCOPE_WORDS,
+                           avatar_url=page_avatar)
+
+
+@bp.post("/settings/connected-applications/<client_id>/revoke")
+def revoke_app(client_id):
+    check_csrf()
+    user = current_user()
+    if user is None:
+        return error_page(401, "Not signed in", "Sign in to devhub first.")
+    current_hub().store.revoke_app(user.username, client_id)
+    return redirect("/settings/connected-applications", 303)
+
+
 @bp.get("/datasets/<owner>/<name>")
 def dataset_page(owner, name):
     return repo_page("dataset", f"{owner}/{name}")

@@ -203,21 +203,27 @@ class Store:
         with self.lock:
             self.events.append({"seq": len(self.events) + 1, "at": time.time(), "event": kind, **data})
 
-    def revoke_family(self, family: str) -> int:
+    def _revoke(self, matches) -> int:
         with self.lock:
             n = 0
             for rec in self.tokens.values():
-                if rec.family == family and not rec.revoked:
+                if matches(rec) and not rec.revoked:
                     rec.revoked, n = True, n + 1
             return n
 
+    def revoke_family(self, family: str) -> int:
+        return self._revoke(lambda rec: rec.family == family)
+
     def revoke_user(self, username: str) -> int:
+        return self._revoke(lambda rec: rec.username == username)
+
+    def revoke_app(self, username: str, client_id: str) -> int:
+        """The visitor revoked an app (Settings → Connected applications): its tokens and the consent."""
         with self.lock:
-            n = 0
-            for rec in self.tokens.values():
-                if rec.username == username and not rec.revoked:
-                    rec.revoked, n = True, n + 1
-            return n
+            self.grants.pop((username, client_id), None)
+        n = self._revoke(lambda rec: rec.username == username and rec.client_id == client_id)
+        self.log("app_revoked", user=username, client_id=client_id, tokens=n)
+        return n
 
     def bearer(self, access_token: str) -> TokenRecord | None:
         with self.lock:

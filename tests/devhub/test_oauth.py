@@ -2,6 +2,7 @@
 token (PKCE, single use, client auth), userinfo and refresh rotation."""
 
 import base64
+import re
 
 from harness import Attempt, redirect_params
 
@@ -261,3 +262,25 @@ def test_refresh_rotates_and_reuse_revokes_the_family(agent, http, attempt, hub)
     assert http.get("/oauth/userinfo", headers=ok).status_code == 401
     assert http.post("/oauth/token", data={**refresh, "refresh_token": second["refresh_token"]}).status_code == 400
     assert hub.events("refresh_reuse")
+
+
+def test_connected_applications_lists_the_app_and_revoke_ends_its_tokens_and_consent(agent, http, attempt, hub):
+    """The page the app's sign-out note links to (HF: Settings → Connected applications)."""
+    assert agent.http.get("/settings/connected-applications").status_code == 401  # nobody signed in to the hub yet
+    a = attempt(scope="openid profile email")
+    tokens = http.post("/oauth/token", data=a.token_form(code_for(agent, a))).json()
+    page = agent.http.get("/settings/connected-applications")
+    assert page.status_code == 200 and f'data-app="{hub.client_id}"' in page.text
+    assert "See your email address" in page.text
+    bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
+    assert http.get("/oauth/userinfo", headers=bearer).status_code == 200
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    assert agent.http.post(f"/settings/connected-applications/{hub.client_id}/revoke", data={"csrf": "x"}).status_code == 400
+    r = agent.http.post(f"/settings/connected-applications/{hub.client_id}/revoke", data={"csrf": csrf})
+    assert r.status_code == 303
+    assert http.get("/oauth/userinfo", headers=bearer).status_code == 401
+    refresh = {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"], "client_id": hub.client_id}
+    assert http.post("/oauth/token", data=refresh).status_code in (400, 401)
+    assert "data-empty" in agent.http.get("/settings/connected-applications").text
+    again = agent.http.get("/oauth/authorize", params=attempt().params)
+    assert again.status_code == 200 and 'data-action="approve"' in again.text  # consent is asked again
