@@ -136,7 +136,7 @@ def revoke():
 @bp.post("/rotate-keys")
 def rotate_keys():
     keys = current_hub().keys
-    keys.rotate()
+    keys.rotate(retire=(request.get_json(silent=True) or {}).get("retire") is True)
     return jsonify(keys.jwks())
 
 

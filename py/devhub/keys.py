@@ -26,6 +26,7 @@ class KeyRing:
 
     def __init__(self) -> None:
         self.key = self._new("devhub-1")
+        self.previous: list[RSAKey] = []  # retired keys still published
         self.stray = self._new("devhub-unpublished")
 
     @staticmethod
@@ -35,9 +36,12 @@ class KeyRing:
         return RSAKey.import_key(key.as_dict(private=True), parameters={"kid": f"{prefix}-{thumb}", "use": "sig", "alg": "RS256"})
 
     def jwks(self) -> dict:
-        return {"keys": [self.key.as_dict(private=False)]}
+        return {"keys": [k.as_dict(private=False) for k in (self.key, *self.previous)]}
 
-    def rotate(self) -> None:
+    def rotate(self, retire: bool = False) -> None:
+        """A new signing key. The one before stays published (as providers keep a retired key
+        while tokens signed by it live) unless ``retire``: then only the new one is."""
+        self.previous = [] if retire else [self.key]
         self.key = self._new("devhub-1")
 
     def sign(self, header: dict, claims: dict, key: RSAKey | None = None) -> str:

@@ -13,10 +13,13 @@ from .jws import ALLOWED_ALGS, JWSError, Verifier, parse_compact, select_key
 CLOCK_SKEW = 120  # seconds of disagreement tolerated between the browser and the provider
 MAX_IAT_AGE = 3600  # an id_token fresh from the token endpoint was issued moments ago
 
-# How an id_token came to be trusted: its signature checked against the provider's keys,
-# or (OIDC Core §3.1.3.7 (6)) TLS, because it came straight from the token endpoint and the
-# key set could not be fetched at all (no HTTP answer, as when it has no CORS headers).
-SIGNATURE, TLS = "signature", "tls"
+# How a session's ID token came to be trusted (``Session.trust``; docs/security.md has the table):
+# SIGNATURE: checked against the provider's published key. TLS (OIDC Core §3.1.3.7 (6)): it came
+# straight from the token endpoint in this very exchange or refresh, and the key set gave no HTTP
+# answer at all (as when it has no CORS headers); every claim still checked. USERINFO: a stored or
+# handed-over token whose keys gave no answer: its claims are not used, only what userinfo proved
+# (the subject). UNVERIFIED: never derived (a Session built by hand).
+SIGNATURE, TLS, USERINFO, UNVERIFIED = "signature", "tls", "userinfo", "unverified"
 
 
 def _reject(why: str, reason: str, detail: str = "") -> SignInError:
@@ -93,14 +96,15 @@ def validate_stored_claims(claims: dict, *, issuer: str, sub: str, client_id: st
 
 def validate_refreshed_claims(claims: dict, first: dict, *, client_id: str, now: float) -> dict:
     """An id_token from a refresh (OIDC Core §12.2): the same iss, sub and audience as the
-    first one, fresh times, a nonce only if it equals the first one's, the same auth_time."""
+    first one, fresh times, a nonce only if it equals the first one's, the same auth_time. (A
+    session trusted by userinfo alone keeps no nonce or auth_time to compare with.)"""
     if claims.get("iss") != first.get("iss"):
         raise _reject("was issued by someone else", "iss")
     if claims.get("sub") != first.get("sub"):
         raise _reject("names another account than your sign-in", "sub")
     _check_audience(claims, client_id)
     _check_times(claims, now)
-    if "nonce" in claims and not _same_nonce(claims["nonce"], str(first.get("nonce", ""))):
+    if "nonce" in claims and "nonce" in first and not _same_nonce(claims["nonce"], str(first["nonce"])):
         raise _reject("does not belong to this sign-in (nonce mismatch)", "nonce")
     if "auth_time" in first and claims.get("auth_time", first["auth_time"]) != first["auth_time"]:
         raise _reject("says you signed in at another time", "auth_time")

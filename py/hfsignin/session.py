@@ -4,9 +4,11 @@ with it), localStorage with ``HFSignIn(persist="local")``."""
 from __future__ import annotations
 
 import json
+import math
 import secrets
 from dataclasses import dataclass, field
 
+from .idtoken import UNVERIFIED
 from .models import UserInfo
 from .storage import Storage
 
@@ -35,9 +37,12 @@ class Session:
     # a family id, and ``generation`` counts its renewals, so they never use a spent refresh token.
     family: str = field(default_factory=lambda: secrets.token_urlsafe(12))  # random, made at sign-in
     generation: int = 0  # 0 at sign-in, one more at each renewal
-    # How the id_token is trusted ("signature" or "tls"): derived at sign-in and at each
-    # restore, never read back from storage.
-    trust: str = field(default="signature", compare=False)
+    # Handed over by the tab that holds the refresh token (refresh tokens never cross tabs): this
+    # tab asks that one to renew.
+    shared: bool = False
+    # How the id_token is trusted (idtoken: "signature", "tls", "userinfo"): derived at sign-in and
+    # at each proof, never read back from storage; "unverified" until then.
+    trust: str = field(default=UNVERIFIED, compare=False)
 
     @property
     def sub(self) -> str:
@@ -53,6 +58,12 @@ class Session:
 
     def is_expired(self, now: float) -> bool:
         return now >= self.expires_at
+
+    @property
+    def renewable(self) -> bool:
+        """Whether this tab can have the access token renewed: it holds the refresh token, or a
+        sibling tab does."""
+        return bool(self.refresh_token) or self.shared
 
     def has_scope(self, scope: str) -> bool:
         return scope in self.scopes
@@ -81,6 +92,7 @@ class Session:
                 "client_id": self.client_id,
                 "created_at": self.created_at,
                 "refresh_token": self.refresh_token,
+                "shared": self.shared,
             },
             separators=(",", ":"),
         )
@@ -108,6 +120,7 @@ class Session:
                 refresh_token=d.get("refresh_token"),
                 family=d["family"],
                 generation=d["generation"],
+                shared=d.get("shared", False),
             )
         except (ValueError, KeyError, TypeError, AttributeError):
             return None
@@ -122,6 +135,8 @@ class Session:
             and isinstance(session.family, str) and 0 < len(session.family) <= 64
             and isinstance(session.generation, int) and not isinstance(session.generation, bool)
             and session.generation >= 0
+            and isinstance(session.shared, bool)
+            and math.isfinite(session.expires_at) and math.isfinite(session.created_at)
         )
         return session if ok else None
 

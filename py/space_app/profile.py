@@ -77,11 +77,17 @@ def org_card(org, provider_url: str) -> OrgCard:
     )
 
 
+TRUST_LINES = {  # Session.trust: what the check of the ID token proved (docs/security.md)
+    "signature": "Signature checked with the provider's key (RS256, WebCrypto), every claim validated",
+    "tls": ("Received over TLS from the provider's token endpoint; its signing keys could not be fetched, "
+            "every claim validated and the profile's subject matched"),
+    "userinfo": ("Confirmed by the provider's profile service only: its signing keys could not be fetched, "
+                 "so the stored ID token's claims are not used"),
+}
+
+
 def trust_line(trust: str) -> str:
-    if trust == "signature":
-        return "Signature checked with the provider's key (RS256, WebCrypto), every claim validated"
-    return ("Trusted over TLS: the provider's signing keys could not be fetched; every claim validated "
-            "and the profile's subject matched")
+    return TRUST_LINES.get(trust, "Not verified")
 
 
 def private_notice(session, configured_scopes) -> str:

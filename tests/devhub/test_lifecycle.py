@@ -7,7 +7,8 @@ import asyncio
 import pytest
 
 from flows import Clock, Unreachable, client, run, sign_in
-from hfsignin.client import BACKOFF_CAP, RENEW_MARGIN, _backoff
+from hfsignin.renewal import BACKOFF_CAP, RENEW_MARGIN
+from hfsignin.renewal import backoff as _backoff
 from hfsignin.errors import SignInError
 from hfsignin.storage import MemoryStorage
 from hfsignin.tabs import TabHub
@@ -219,8 +220,8 @@ def test_an_id_token_in_a_refresh_response_is_validated_like_the_first(hub, whic
     s, after, renewal = run(flow)
     if reason is None:
         assert after.generation == 1 and after.id_token == s.id_token
-    else:  # refused: the tokens are not taken, the session goes on until it expires
-        assert after is s and renewal.code == "invalid_id_token"
+    else:  # refused: the rotated tokens are not taken and the spent ones are never resent: it ends
+        assert after is None and renewal is None
 
 
 def test_a_401_on_one_page_keeps_the_session_and_only_userinfo_can_end_it(hub):
@@ -243,18 +244,35 @@ def test_a_401_on_one_page_keeps_the_session_and_only_userinfo_can_end_it(hub):
     assert second.code == "session_expired" and after is None
 
 
-def test_a_key_rotation_does_not_sign_a_restored_session_out(hub):
+@pytest.mark.parametrize("retire", [False, True])
+def test_a_key_rotation_keeps_a_restored_session_while_the_old_key_is_published(hub, retire):
     storage = MemoryStorage()
 
     async def flow():
         async with client(hub, storage=storage) as auth:
             await sign_in(hub, auth)
-        hub.http.post("/_devhub/rotate-keys", json={})
+        hub.http.post("/_devhub/rotate-keys", json={"retire": retire})
         async with client(hub, storage=storage) as reloaded:
             return await reloaded.restore()
 
     restored = run(flow)
-    assert restored is not None and restored.trust == "tls"  # proved by userinfo over TLS
+    if retire:  # issue 18 #1: a key the provider no longer publishes proves nothing (was: TLS trust)
+        assert restored is None and storage.get("hfsignin:session") is None
+    else:
+        assert restored is not None and restored.trust == "signature"
+
+
+def test_a_restore_with_the_key_set_unreachable_stays_signed_in_on_userinfo(hub):
+    storage = MemoryStorage()
+
+    async def flow():
+        async with client(hub, storage=storage) as auth:
+            await sign_in(hub, auth)
+        async with client(hub, storage=storage, transport=lambda t: Unreachable(t, "/oauth/jwks")) as reloaded:
+            return await reloaded.restore()
+
+    restored = run(flow)
+    assert restored.trust == "userinfo" and restored.claims == {"iss": restored.issuer, "sub": restored.sub}
 
 
 def test_an_unreachable_key_set_means_tls_trust_with_every_claim_checked(hub):

@@ -1,5 +1,7 @@
 import json
 
+import pytest
+
 from hfsignin.models import UserInfo
 from hfsignin.session import Session, SessionStore
 from hfsignin.storage import MemoryStorage
@@ -73,4 +75,12 @@ def test_a_session_stored_by_the_previous_release_is_migrated():
 
 def test_trust_is_never_stored():
     s = make(trust="tls")
-    assert "tls" not in s.to_json() and Session.from_json(s.to_json()).trust == "signature"
+    assert "tls" not in s.to_json() and Session.from_json(s.to_json()).trust == "unverified"  # never derived
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
+def test_a_stored_session_with_a_non_finite_time_is_unreadable(value):
+    for name in ("expires_at", "created_at"):
+        d = json.loads(make().to_json())
+        d[name] = value
+        assert Session.from_json(json.dumps(d)) is None, name

@@ -234,7 +234,7 @@ def test_the_profile_is_display_strings_and_safe_urls():
     org, bare = p.orgs
     assert (org.handle, org.name, org.meta, org.picture) == ("org", "Org", "org · team · admin", f"{HUB}/avatars/org.svg")
     assert (bare.name, bare.meta, bare.picture) == ("bare", "bare", PLACEHOLDER_AVATAR)
-    assert p.trust.startswith("Signature checked")
+    assert p.trust == "Not verified"  # a Session built by hand: its trust was never derived
     assert p.private_notice == "Private repositories are hidden: this Space was not granted read access to them."
     assert p.can_grant_private
 
@@ -246,7 +246,9 @@ def test_the_profile_handle_is_escaped_in_its_url():
 
 def test_private_notice_and_trust_follow_the_session():
     p = profile_of(session(scopes=("openid", "read-repos"), trust="tls"), HUB, ("openid", "read-repos"))
-    assert p.private_notice == "" and p.trust.startswith("Trusted over TLS")
+    assert p.private_notice == "" and p.trust.startswith("Received over TLS")
+    assert profile_of(session(trust="signature"), HUB, ()).trust.startswith("Signature checked")
+    assert profile_of(session(trust="userinfo"), HUB, ()).trust.startswith("Confirmed by the provider's profile")
     p = profile_of(session(), HUB, ("openid", "profile"))
     assert p.private_notice.endswith("does not ask for access to them.") and not p.can_grant_private
 
