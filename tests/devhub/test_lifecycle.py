@@ -340,3 +340,42 @@ def test_persist_local_shares_sign_in_renewal_and_sign_out_across_tabs(hub):
     assert generations == [1, 1, 1] and len(token_requests(hub)) == 1 and hub.events("refresh_reuse") == []
     assert ended == ["signed_out_elsewhere"] and b_after is None and c_after is None
     assert local.get("hfsignin:session") is None
+
+
+def test_a_key_set_answering_with_a_maintenance_page_fails_closed_at_sign_in(hub):
+    """Issue 18 #6: an HTTP answer that is not a key set is not "no answer": no TLS trust."""
+    async def flow():
+        async with client(hub) as auth:
+            return await sign_in(hub, auth, before_return=lambda: hub.fault(
+                "jwks", status=200, body="<html>Down for maintenance</html>", headers={"Content-Type": "text/html"}))
+
+    err = run(flow)
+    assert isinstance(err, SignInError) and err.code == "keys_unavailable" and err.status == 200
+    assert hub.events("userinfo") == []
+
+
+def test_persist_local_sign_out_ends_every_sign_in_and_a_new_tab_opens_signed_out(hub):
+    """Issue 18 #8: a tab that re-consented (a new family) is signed out too, and writes nothing back."""
+    clock, browser, local = Clock(), TabHub(), MemoryStorage()
+
+    def tab():
+        return client(hub, clock=clock, tabs=browser.tab(), shared_storage=local, persist="local")
+
+    async def flow():
+        async with tab() as a, tab() as c:
+            first = await sign_in(hub, a)
+            await until(lambda: c.session is not None)
+            again = await sign_in(hub, c, login={"prompt": "consent"})  # C re-consents: a new family
+            ended = []
+            c.on_session_end(ended.append)
+            await a.sign_out()
+            await until(lambda: ended)
+            clock.at(again.expires_at - 60)
+            await c.ensure_fresh()  # nothing to renew, nothing written back
+            async with tab() as d:
+                return again.family != first.family, ended, c.session, await d.restore(), local.get(
+                    "hfsignin:session")
+
+    new_family, ended, c_after, d_restored, stored = run(flow)
+    assert new_family and ended == ["signed_out_elsewhere"] and c_after is None
+    assert d_restored is None and stored is None

@@ -12,7 +12,10 @@ def test_a_key_set_without_cors_signs_in_on_tls_trust_and_says_so(page, hub, con
     hub.settings(jwks_cors=False)
     open_space(page, hub)
     assert sign_in(page, user="bob") == "signed-in"
-    expect(page.locator("#trust")).to_contain_text("Trusted over TLS")
+    expect(page.locator("#trust")).to_contain_text("Received over TLS")
+    page.reload()  # a stored token is never trusted over TLS: userinfo proves the session, and the page says so
+    expect(page.locator("html")).to_have_attribute("data-auth", "signed-in")
+    expect(page.locator("#trust")).to_contain_text("Confirmed by the provider's profile service")
     hub.settings(jwks_cors=None)
     page.reload()  # a restore proves the session by userinfo, and says how it is trusted now
     expect(page.locator("html")).to_have_attribute("data-auth", "signed-in")
