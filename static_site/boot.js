@@ -4,10 +4,10 @@
 //      flashing the sign-in button.
 //   2. Where the page runs. Inside a frame (the Space page on huggingface.co embeds
 //      this app from another site) with working storage, and with the provider's own
-//      page as the parent, sign-in happens in the frame (as Gradio's does); elsewhere
-//      in a frame the sign-in control becomes a link that opens this Space top-level
-//      in a new tab. With storage blocked PyScript would hang at boot, so it is not
-//      started at all.
+//      page as the parent and the top of the tab (no other site around it), sign-in
+//      happens in the frame (as Gradio's does); elsewhere in a frame the sign-in
+//      control becomes a link that opens this Space top-level in a new tab. With
+//      storage blocked PyScript would hang at boot, so it is not started at all.
 //   3. The interpreter: pyodide-loader.mjs is imported at once, so Pyodide (from
 //      the build's snapshot when it verifies) loads while the rest of the page does.
 //   4. PyScript, once the document is parsed: it reads its config from
@@ -72,30 +72,49 @@
   var framed;
   try { framed = window.top !== window.self; } catch (e) { framed = true; }
   var IN_FRAME = "hfsignin:in-frame"; // "started" by hfsignin (navigation.py) before it takes the frame to the provider
+  // The provider when the page names none: hfsignin's default (config.DEFAULT_PROVIDER; a unit test compares).
+  var DEFAULT_PROVIDER = "https://huggingface.co";
 
-  // The parent's origin: location.ancestorOrigins in Chromium and WebKit (set by the browser,
-  // whatever the parent's referrer policy); document.referrer in Firefox (the parent's origin
-  // at least, under the default strict-origin-when-cross-origin policy; empty if it sends none).
-  function parentOrigin() {
-    var ancestors = location.ancestorOrigins;
-    if (ancestors && ancestors.length) return ancestors[0];
-    try { return new URL(document.referrer).origin; } catch (e) { return null; }
-  }
-
+  // The provider's origin as hfsignin chooses the provider: the page's OPENID_PROVIDER_URL when
+  // it has a non-blank one, else the default.
   function providerOrigin() {
-    try { return new URL(window.huggingface.variables.OPENID_PROVIDER_URL).origin; } catch (e) { return null; }
+    var url = null;
+    try { url = window.huggingface.variables.OPENID_PROVIDER_URL; } catch (e) { /* no variables */ }
+    if (typeof url !== "string" || !url.trim()) url = DEFAULT_PROVIDER;
+    try { return new URL(url.trim()).origin; } catch (e) { return null; }
   }
 
-  // Sign in inside the frame only when the frame's parent is the provider's own page (its
-  // sign-in and consent pages may be framed there) and an earlier attempt in this tab did
-  // not stall: a provider page that refuses the frame leaves it on an error page, and the
-  // visitor's reload brings the app back with the attempt unfinished.
+  // Whether the provider's own page frames this one and nothing frames that page: one level of
+  // framing (the parent is the top), and every ancestor's origin the provider's. The origins come
+  // from location.ancestorOrigins (set by the browser, whatever the parents' referrer policy:
+  // Chromium, WebKit, Firefox ESR 153); a browser without it (older Firefox) has only
+  // document.referrer's origin for the parent's (its origin at least under the default
+  // strict-origin-when-cross-origin policy; empty if it sends none). Any site can frame the
+  // provider's Space page, and a page around it is not the provider.
+  function framedByProvider(provider) {
+    var oneLevel;
+    try { oneLevel = window.parent === window.top; } catch (e) { oneLevel = false; }
+    if (!provider || !oneLevel) return false;
+    var ancestors = location.ancestorOrigins;
+    if (ancestors) {
+      if (!ancestors.length) return false;
+      for (var i = 0; i < ancestors.length; i++) {
+        if (ancestors[i] !== provider) return false;
+      }
+      return true;
+    }
+    try { return new URL(document.referrer).origin === provider; } catch (e) { return false; }
+  }
+
+  // Sign in inside the frame only when the provider's own page frames it (its sign-in and
+  // consent pages may be framed there) and an earlier attempt in this tab did not stall: a
+  // provider page that refuses the frame leaves it on an error page, and the visitor's reload
+  // brings the app back with the attempt unfinished.
   function signInInFrame() {
     var attempt = sessionStorage.getItem(IN_FRAME);
     if (callback) sessionStorage.removeItem(IN_FRAME);
     else if (attempt === "started") sessionStorage.setItem(IN_FRAME, "refused");
-    var provider = providerOrigin();
-    return Boolean(provider) && parentOrigin() === provider && sessionStorage.getItem(IN_FRAME) !== "refused";
+    return framedByProvider(providerOrigin()) && sessionStorage.getItem(IN_FRAME) !== "refused";
   }
 
   function newTabSignIn(why) {

@@ -10,6 +10,9 @@ import re
 import shlex
 import shutil
 import sys
+import threading
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -395,3 +398,30 @@ def space_frame_link_to_new_tab(context, link, user: str = "alice"):
     expect(tab.locator('[data-user="preferred_username"]')).to_have_text(f"@{user}")
     assert "sign-in" not in tab.url and "code=" not in tab.url
     return tab
+
+
+@contextmanager
+def another_site(page_html: str):
+    """Serve ``page_html`` on a third origin (127.0.0.1 on a port of its own, neither the hub's nor
+    the Space's); yields its URL. Served for real: Chromium's local network access checks refuse a
+    loopback frame inside a page that Playwright's route.fulfill() made up (its address is unknown)."""
+    body = page_html.encode()
+
+    class Page(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - http.server's name
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -1,9 +1,11 @@
 """The Space where Spaces really run: inside the Space page's iframe on the hub
 (another site), with third-party storage blocked or allowed, and top-level."""
 
+import re
+
 from playwright.sync_api import expect
 
-from harness import open_space, shot, space_frame_link_to_new_tab, wait_booted
+from harness import another_site, open_space, shot, space_frame_link_to_new_tab, wait_booted, wait_until
 
 
 def space_page(page, hub):
@@ -100,6 +102,56 @@ def test_a_frame_whose_parent_is_not_the_provider_signs_in_in_a_new_tab(context_
     link = frame.locator('[data-action="sign-in"]')
     expect(link).to_have_text("Open in a new tab to sign in")
     expect(frame.locator("#embed-note")).to_contain_text("cannot tell that it is shown on Hugging Face")
+
+
+def test_a_site_that_frames_the_provider_space_page_gets_no_in_frame_sign_in(context_3p_allowed, hub):
+    """Another site frames the provider's Space page, which frames the Space: the Space's parent is
+    the provider, but the tab is not. Sign-in goes to a new tab, as in any frame but the provider's."""
+    context = context_3p_allowed
+    hub.settings(framing="any")  # the Space page framable by anyone: the rule must not lean on the provider's headers
+    page = context.pages[0] if context.pages else context.new_page()
+    space_page_url = f"{hub.hub_url}/spaces/{hub.devhub.options.space_id}"
+    with another_site(f"<!doctype html><title>Another site</title>"
+                      f"<iframe id=f src='{space_page_url}' width=1100 height=800></iframe>") as other_site:
+        page.goto(other_site)
+        frame = page.frame_locator("#f").frame_locator("#space-frame")
+        html = frame.locator("html")
+        expect(html).to_have_attribute("data-embed", "framed")
+        assert the_frame(page, hub).evaluate("[...location.ancestorOrigins]") == [hub.hub_url, other_site]
+        link = frame.locator('[data-action="sign-in"]')
+        expect(link).to_have_text("Open in a new tab to sign in")
+        expect(frame.locator("#embed-note")).to_contain_text("cannot tell that it is shown on Hugging Face")
+        expect(html).to_have_attribute("data-auth", "signed-out", timeout=90_000)
+        assert html.get_attribute("data-embed") != "space"
+
+
+def test_with_no_provider_variable_the_provider_is_huggingface_co(context_3p_allowed, hub):
+    """A page without OPENID_PROVIDER_URL signs in with https://huggingface.co, hfsignin's default
+    provider: framed by that origin's Space page, the Space signs in inside the frame."""
+    context = context_3p_allowed
+    page = context.pages[0] if context.pages else context.new_page()
+    served = page.request.get(hub.space_url + "/").text()
+    without = re.sub(r'"OPENID_PROVIDER_URL": "[^"]*", ', "", served, count=1)
+    assert without != served and "OPENID_PROVIDER_URL" not in without
+    context.route(hub.space_url + "/", lambda route: route.fulfill(content_type="text/html", body=without))
+    # huggingface.co, played by the test: its Space page, and 503 for the rest (the app's prefetch)
+    asked = []
+    context.guard.allow_console(r"status of 503 .*https://huggingface\.co/")
+    context.route("https://huggingface.co/**", lambda route: (asked.append(route.request.url), route.fulfill(
+        status=503, headers={"Access-Control-Allow-Origin": "*"}, body="")))
+    provider_page = f"https://huggingface.co/spaces/{hub.devhub.options.space_id}"
+    context.route(provider_page, lambda route: route.fulfill(
+        content_type="text/html", body=f"<!doctype html><title>The provider's Space page</title>"
+                                       f"<iframe id=f src='{hub.space_url}/' width=1100 height=800></iframe>"))
+    page.goto(provider_page)
+    frame = page.frame_locator("#f")
+    html = frame.locator("html")
+    expect(html).to_have_attribute("data-embed", "space")
+    expect(html).to_have_attribute("data-auth", "signed-out", timeout=90_000)
+    expect(frame.locator("#provider-note")).to_contain_text("huggingface.co")
+    assert frame.locator('[data-action="sign-in"]').evaluate("b => b.tagName") == "BUTTON"
+    wait_until(page, lambda: asked)  # and the library, too, turned to huggingface.co
+    assert asked[0] == "https://huggingface.co/.well-known/openid-configuration"
 
 
 def test_the_provider_pages_can_be_framed_by_the_hub_only(page, hub):

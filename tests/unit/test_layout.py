@@ -77,11 +77,14 @@ def test_pins_agree():
 
 
 def test_boot_js_and_the_library_agree_on_the_strings_they_share():
+    from hfsignin.config import DEFAULT_PROVIDER
     from hfsignin.navigation import IN_FRAME_KEY
     from hfsignin.session import SESSION_KEY
 
     boot = (ROOT / "static_site" / "boot.js").read_text()
     assert f'var IN_FRAME = "{IN_FRAME_KEY}";' in boot
+    # the provider when the page has no OPENID_PROVIDER_URL: in-frame sign-in under the library's default
+    assert f'var DEFAULT_PROVIDER = "{DEFAULT_PROVIDER}";' in boot
     assert f'sessionStorage.getItem("{SESSION_KEY}")' in boot
     # what a callback is: the library's has_callback() and boot.js look at the same parameters
     from hfsignin.callback import _SIGNALS
