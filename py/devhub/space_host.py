@@ -72,6 +72,26 @@ def inject(html: str, variables: dict, placement: str = "head-start") -> str:
     return html[:at] + injection(variables) + html[at:]
 
 
+# The provider a Space's page is written for, and its own <meta> Content-Security-Policy.
+HUGGINGFACE = "https://huggingface.co"
+META_POLICY = re.compile(r'(<meta\s+http-equiv="Content-Security-Policy"\s+content=")([^"]*)(")', re.IGNORECASE)
+HUGGINGFACE_SOURCE = re.compile(r"(?<=\s)https://huggingface\.co(?=[\s;]|$)")
+
+
+def admit_stand_in(html: str, provider_url: str) -> str:
+    """index.html with the stand-in provider's origin beside ``https://huggingface.co`` wherever
+    the page's <meta> policy names it (a Space's policy is written for huggingface.co, and devhub
+    plays huggingface.co). The one change devhub makes to a page beyond Hugging Face's own, so
+    the committed page carries the production policy, with no loopback source in it: the policy
+    that reaches a browser through devhub admits that one hub, not every port on loopback."""
+    scheme, _, rest = provider_url.partition("://")
+    origin = f"{scheme}://{rest.split('/', 1)[0]}"
+    if origin == HUGGINGFACE:
+        return html
+    return META_POLICY.sub(
+        lambda m: m.group(1) + HUGGINGFACE_SOURCE.sub(f"{HUGGINGFACE} {origin}", m.group(2)) + m.group(3), html)
+
+
 def cache_control(path: str, mode: str) -> str:
     """HF's cache headers for a static Space's files are not public: by default every file is
     revalidated with its ETag (always correct, if slower); ``immutable`` keeps the versioned
@@ -92,13 +112,15 @@ def slow_body(body: bytes, delay: float):
 def create_space_app(site: Path, variables: dict, variants: Variants) -> Flask:
     """A plain static host, like ``*.static.hf.space``: the files, their types, validators and
     cache headers, and nothing of this project's own design (no Content-Security-Policy: a
-    Space's pages carry their own policy, in a <meta> tag)."""
+    Space's pages carry their own policy, in a <meta> tag, which admits devhub where it admits
+    huggingface.co: ``admit_stand_in``)."""
     app = Flask(__name__, static_folder=None)
     site = site.resolve()
+    provider = variables.get("OPENID_PROVIDER_URL") or HUGGINGFACE
 
     def serve_index(full: str) -> Response:
         # Bytes as stored: read_text() would turn CRLF into LF, and line endings matter here.
-        html = Path(full).read_bytes().decode("utf-8")
+        html = admit_stand_in(Path(full).read_bytes().decode("utf-8"), provider)
         body = inject(html, variables, variants.inject).encode()
         resp = make_response(body)
         resp.mimetype = "text/html"

@@ -9,7 +9,7 @@ import pytest
 
 from devhub import DevHub, Options
 from devhub.seed import SeedError
-from devhub.space_host import inject, injection
+from devhub.space_host import admit_stand_in, inject, injection
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -38,6 +38,33 @@ def test_index_gets_window_huggingface_first_in_head(space, hub):
 def test_injection_cannot_be_broken_out_of():
     html = inject("<html><head><title>x</title></head></html>", {"X": "</script><script>alert(1)</script>"})
     assert html.count("<script>") == 1 and "\\u003c/script>" in html
+
+
+def served_policy(html: str) -> dict[str, list[str]]:
+    [content] = re.findall(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">', html)
+    return {name: sources for name, *sources in (d.split() for d in content.split(";") if d.strip())}
+
+
+def test_the_page_policy_admits_this_hub_where_it_admits_huggingface_co(space, hub):
+    """The committed index.html carries the production policy (no loopback); served by devhub, it
+    reaches this hub, and only this hub, wherever it reaches huggingface.co."""
+    committed = served_policy((ROOT / "index.html").read_text())
+    served = served_policy(space.get("/").text)
+    assert served["connect-src"] == ["'self'", "https://huggingface.co", hub.hub_url]
+    assert served["img-src"] == ["'self'", "https://huggingface.co", hub.hub_url, "https://cdn-avatars.huggingface.co"]
+    assert {k: v for k, v in served.items() if k not in ("connect-src", "img-src")} == \
+        {k: v for k, v in committed.items() if k not in ("connect-src", "img-src")}
+
+
+def test_admitting_the_stand_in_changes_nothing_else():
+    page = ('<head><meta http-equiv="Content-Security-Policy" content="connect-src https://huggingface.co '
+            'https://huggingface.co.evil.example; img-src https://cdn-avatars.huggingface.co https://huggingface.co">'
+            '<p>https://huggingface.co</p>')
+    assert admit_stand_in(page, "http://localhost:5564/") == page.replace(
+        "connect-src https://huggingface.co ", "connect-src https://huggingface.co http://localhost:5564 ").replace(
+        'https://huggingface.co">', 'https://huggingface.co http://localhost:5564">')
+    assert admit_stand_in(page, "https://huggingface.co") == page  # against the real hub: as uploaded
+    assert admit_stand_in(FOREIGN, "http://localhost:5564") == FOREIGN  # no policy: nothing to admit into
 
 
 WASM = "/static_site/vendor/pyodide-314.0.7/pyodide.asm.wasm"
@@ -119,7 +146,7 @@ def test_placements():
 @pytest.mark.parametrize("placement", ["head-end", "crlf-quirk"])
 def test_the_host_injects_where_the_setting_says(space, hub, placement):
     assert hub.settings(inject=placement)["inject"] == placement
-    raw = (ROOT / "index.html").read_bytes().decode()
+    raw = admit_stand_in((ROOT / "index.html").read_bytes().decode(), hub.hub_url)
     served = space.get("/").text
     assert served == inject(raw, hub.devhub.variables, placement)
     if placement == "head-end":

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from devhub import DevHub, Options
-from devhub.space_host import inject
+from devhub.space_host import admit_stand_in, inject
 from harness import HubControl, shot, sign_in, wait_booted
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
@@ -37,9 +37,10 @@ def static_space(tmp_path_factory):
     server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
     url = f"http://127.0.0.1:{server.server_address[1]}"
     hub = DevHub(Options(hub_port=0, space_url=url, readme=site / "README.md", test_control=True)).start()
-    # What Hugging Face's static hosting does to index.html, done once, ahead of time.
+    # What Hugging Face's static hosting does to index.html, done once, ahead of time; and what devhub's
+    # Space host does besides: its hub beside huggingface.co in the page's (production) policy.
     index = site / "index.html"
-    index.write_text(inject(index.read_text(), hub.variables))
+    index.write_text(inject(admit_stand_in(index.read_text(), hub.hub_url), hub.variables))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield hub
     server.shutdown()

@@ -36,7 +36,7 @@ def test_the_guard_sees_firefox_pages(ff_context, ff_page, hub):
     """Over BiDi too, the guard routes every request and hears console errors, frames included."""
     ff_page.goto(f"{hub.hub_url}/spaces/{hub.devhub.options.space_id}")
     frame = the_frame(ff_page, hub)
-    frame.evaluate("new Image().src = 'https://huggingface.co/avatars/probe.png'")  # img-src allows https:
+    frame.evaluate("new Image().src = 'https://huggingface.co/avatars/probe.png'")  # img-src allows huggingface.co
     frame.evaluate("console.error('guard-probe')")
     guard = ff_context.guard
     for _ in range(50):

@@ -26,6 +26,8 @@ def test_sign_in_profile_orgs_repos_reload_more_access_sign_out(page, hub):
     expect(page.locator('[data-user="email"]')).to_have_text("alice@wonderland.example")
     expect(page.locator("#pro-badge")).to_be_visible()
     expect(page.locator('img[data-user="picture"]')).to_have_attribute("src", f"{hub.hub_url}/avatars/alice.svg")
+    # loaded: the page's policy admits the hub's avatars (devhub adds its origin beside huggingface.co)
+    page.wait_for_function("document.querySelector('img[data-user=\"picture\"]').naturalWidth > 0")
     # Only the org she shared, with plan and role.
     expect(page.locator("[data-org]")).to_have_count(1)
     expect(page.locator('[data-org="wonderland-lab"]')).to_contain_text("enterprise")

@@ -50,6 +50,23 @@ def test_index_html_loads_nothing_from_another_site():
     assert '<meta name="referrer" content="no-referrer">' in html
 
 
+def page_policy(html: str) -> dict[str, list[str]]:
+    """The <meta> Content-Security-Policy of a page: directive -> sources."""
+    [content] = re.findall(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">', html)
+    return {name: sources for name, *sources in (d.split() for d in content.split(";") if d.strip())}
+
+
+def test_the_committed_policy_is_the_production_one():
+    """index.html (and so dist/index.html) names no loopback source and no scheme-wide image source:
+    connections to huggingface.co, images from its two avatar hosts. devhub's Space host admits
+    its own origin beside huggingface.co when it serves the page (devhub.space_host.admit_stand_in)."""
+    policy = page_policy((ROOT / "index.html").read_text())
+    sources = [s for values in policy.values() for s in values]
+    assert not [s for s in sources if re.search(r"localhost|127\.0\.0\.1|\[::1\]|^https?:$|^http://|\*", s)], sources
+    assert policy["connect-src"] == ["'self'", "https://huggingface.co"]
+    assert policy["img-src"] == ["'self'", "https://huggingface.co", "https://cdn-avatars.huggingface.co"]
+
+
 def test_head_is_on_the_first_line():
     """Hugging Face injects window.huggingface right after <head>; one report says its injector
     counts the lines before it as if they ended in CRLF, which cuts an LF file's tag in two.
