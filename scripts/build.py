@@ -4,9 +4,10 @@
 
 First the library, hfsignin alone, as dist/hfsignin-<version>-py3-none-any.whl and
 dist/hfsignin-<version>.tar.gz: its sources (py/hfsignin, plus the starter's copies of
-static_site/boot.js, pyodide-loader.mjs and vendor.sha256) are laid out in a staging
-folder with packaging/hfsignin/pyproject.toml and built there with `build` (no build
-isolation: offline once set up), then checked with `twine check`. Nothing is published.
+static_site/boot.js, pyodide-loader.mjs and vendor.sha256, and of index.html's
+Content-Security-Policy) are laid out in a staging folder with packaging/hfsignin/pyproject.toml
+and built there with `build` (no build isolation: offline once set up), then checked with
+`twine check`. Nothing is published.
 
 Then the Space: index.html, pyscript.toml with the library as that one wheel (instead of
 the checkout's one line per module), the rest of the browser Python that pyscript.toml
@@ -34,13 +35,17 @@ LIBRARY = ROOT / "py" / "hfsignin"
 PACKAGING = ROOT / "packaging" / "hfsignin"  # the library's pyproject.toml and its README for the index
 # What the starter (hfsignin.starter) reuses of the demo Space, copied into the wheel from their one source.
 STARTER_RUNTIME = ("static_site/boot.js", "static_site/pyodide-loader.mjs", "static_site/vendor.sha256")
+# The demo page whose Content-Security-Policy the starter's pages carry (written to starter/runtime/ as POLICY).
+STARTER_POLICY_PAGE = "index.html"
 MAX_FILE = 10 * 1024 * 1024  # Hugging Face Hub: larger files need LFS/Xet
 # A wheel's file dates (setuptools honours it): the same sources give the same wheel, so browsers keep it cached.
 SOURCE_DATE_EPOCH = "315532800"  # 1980-01-01, the earliest date a zip file holds
 LIBRARY_LINE = re.compile(r'^\s*"\{FROM\}/hfsignin/[^"]*"\s*=')
 
 sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(1, str(ROOT / "py"))
 import vendor  # noqa: E402 - the sibling script, for the manifest check
+from hfsignin.starter import POLICY, page_policy  # noqa: E402 - how the starter reads a page's policy
 
 
 class BuildError(Exception):
@@ -71,6 +76,16 @@ def library_version() -> str:
     raise BuildError("py/hfsignin/__init__.py has no __version__")
 
 
+def starter_runtime(folder: Path) -> list[Path]:
+    """What the starter reuses of the demo Space, into ``folder`` (its runtime/ in the wheel): copies of
+    STARTER_RUNTIME, and index.html's Content-Security-Policy read the way the starter reads it."""
+    folder.mkdir(parents=True)
+    written = [Path(shutil.copy2(ROOT / rel, folder / Path(rel).name)) for rel in STARTER_RUNTIME]
+    policy = page_policy((ROOT / STARTER_POLICY_PAGE).read_text(encoding="utf-8"))
+    (folder / POLICY).write_text(policy + "\n", encoding="utf-8")
+    return [*written, folder / POLICY]
+
+
 def build_library(out: Path) -> tuple[Path, Path]:
     """The hfsignin wheel and sdist into ``out``, checked with twine; returns (wheel, sdist)."""
     version = library_version()
@@ -81,9 +96,7 @@ def build_library(out: Path) -> tuple[Path, Path]:
             shutil.copy2(PACKAGING / name, stage / name)
         package = stage / "src" / "hfsignin"
         shutil.copytree(LIBRARY, package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".*", "runtime"))
-        (package / "starter" / "runtime").mkdir()
-        for rel in STARTER_RUNTIME:
-            shutil.copy2(ROOT / rel, package / "starter" / "runtime" / Path(rel).name)
+        starter_runtime(package / "starter" / "runtime")
         env = {**os.environ, "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)}
         # The sdist first, then the wheel from the sdist: proof the sdist holds everything.
         _run([sys.executable, "-m", "build", "--no-isolation", "--outdir", tmp + "/out", str(stage)], "build", env)

@@ -3,6 +3,7 @@ them (scripts/build.py: packaging/hfsignin/pyproject.toml, build, twine check). 
 version, and a wheel that installs in a fresh CPython venv and signs in there (local_environment)."""
 
 import email
+import re
 import subprocess
 import sys
 import sysconfig
@@ -26,6 +27,17 @@ import build  # noqa: E402
 WHEEL = f"hfsignin-{__version__}-py3-none-any.whl"
 
 
+def demo_policy() -> str:
+    """index.html's Content-Security-Policy, read here without the starter's code."""
+    [policy] = re.findall(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">', (ROOT / "index.html").read_text())
+    return policy
+
+
+def meta_policy(html: str) -> str:
+    [policy] = re.findall(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">', html)
+    return policy
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     """(wheel, sdist), built and checked with twine like make build does (which raises otherwise)."""
@@ -46,6 +58,9 @@ def test_the_wheel_holds_hfsignin_only(built):
     # the starter's copies are the demo's files, taken from their one source at build time
     for name in ("boot.js", "pyodide-loader.mjs", "vendor.sha256"):
         assert zipfile.ZipFile(wheel).read(f"hfsignin/starter/runtime/{name}") == (ROOT / "static_site" / name).read_bytes()
+    # and so is the policy of the starter's pages: index.html's, as it is when the wheel is built
+    policy = zipfile.ZipFile(wheel).read("hfsignin/starter/runtime/content-security-policy.txt").decode()
+    assert policy == demo_policy() + "\n"
 
 
 def test_the_metadata_and_the_extra(built):
@@ -133,12 +148,15 @@ def test_the_wheel_installs_in_a_fresh_venv_and_signs_in_there(built, hub, tmp_p
     out, err = run.communicate(back.headers["location"] + "\n", timeout=60)
     assert run.returncode == 0, err
     assert out.strip() == "bob True"
-    # and its starter works from the installed package (its runtime copies came along)
-    starter = subprocess.run([str(python), "-I", "-m", "hfsignin.starter", str(tmp_path / "space")],
-                             capture_output=True, text=True, cwd=tmp_path)
+    # and its starter works from the installed package (its runtime copies came along): self-hosted by
+    # default, the runtime from a folder here (not npm: offline), under the demo's policy from the wheel
+    starter = subprocess.run([str(python), "-I", "-m", "hfsignin.starter", str(tmp_path / "space"),
+                              "--vendor", str(ROOT / "static_site" / "vendor")], capture_output=True, text=True, cwd=tmp_path)
     assert starter.returncode == 0, starter.stderr
+    assert "wrote a self-hosted starter Space" in starter.stdout
     assert (tmp_path / "space" / "static" / "boot.js").read_bytes() == (ROOT / "static_site" / "boot.js").read_bytes()
     assert (tmp_path / "space" / WHEEL).is_file()
+    assert meta_policy((tmp_path / "space" / "index.html").read_text()) == demo_policy()
 
 
 def test_the_built_space_maps_the_library_with_one_line():

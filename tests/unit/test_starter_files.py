@@ -1,5 +1,6 @@
-"""python -m hfsignin.starter: what it writes for each runtime, what static/boot.js needs of its page,
-the library's wheel it packs, and where the self-hosted runtime comes from (always checked)."""
+"""python -m hfsignin.starter: what it writes for each runtime (self-hosted by default, the CDN only when
+asked), the demo Space's Content-Security-Policy on its page, what static/boot.js needs of its page, the
+library's wheel it packs, and where the self-hosted runtime comes from (always checked)."""
 
 import ast
 import hashlib
@@ -16,12 +17,15 @@ from devhub.seed import card_scopes
 from devhub.server import read_card
 from hfsignin import __version__, starter
 from hfsignin.starter import (
+    CDN,
+    POLICY,
     PYODIDE,
-    PYODIDE_RELEASE,
+    PYODIDE_CDN,
     PYSCRIPT,
-    PYSCRIPT_RELEASE,
+    PYSCRIPT_CDN,
     StarterError,
     pack_library,
+    page_policy,
     pinned_digests,
     wheel_name,
     write_starter,
@@ -29,13 +33,33 @@ from hfsignin.starter import (
 from hfsignin.starter.__main__ import main
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "scripts"))
+import build  # noqa: E402 - scripts/build.py: what the wheel carries for the starter
 STATIC = ROOT / "static_site"
-RELEASE_FILES = {"README.md", "index.html", "pyscript.toml", "main.py", "static/style.css", "static/boot.js",
-                 f"hfsignin-{__version__}-py3-none-any.whl"}
+CDN_FILES = {"README.md", "index.html", "pyscript.toml", "main.py", "static/style.css", "static/favicon.svg",
+             "static/boot.js", f"hfsignin-{__version__}-py3-none-any.whl"}
 
 
 def files_of(folder: Path) -> set[str]:
     return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+
+
+def policy_of(html: str) -> dict[str, list[str]] | None:
+    """The page's Content-Security-Policy <meta>, read here without the starter's code: directive -> sources."""
+    tags = re.findall(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">', html)
+    if not tags:
+        return None
+    [policy] = tags
+    return {d.split()[0]: d.split()[1:] for d in policy.split(";") if d.strip()}
+
+
+DEMO_POLICY_TEXT = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">',
+                             (ROOT / "index.html").read_text()).group(1)
+DEMO_POLICY = policy_of((ROOT / "index.html").read_text())
+
+
+def urls_of(html: str) -> list[str]:
+    return re.findall(r'(?:src|href|data-interpreter)="([^"]*)"', html)
 
 
 def preload(html: str) -> dict[str, str]:
@@ -47,26 +71,74 @@ def test_the_pins_are_the_ones_npm_installs():
     pins = json.loads((ROOT / "package.json").read_text())["dependencies"]
     assert (pins["@pyscript/core"], pins["pyodide"]) == (PYSCRIPT, PYODIDE)
     # jsDelivr's URL of an npm package's files, and PyScript's own scheme for Pyodide's
-    assert PYSCRIPT_RELEASE == f"https://cdn.jsdelivr.net/npm/@pyscript/core@{PYSCRIPT}/dist/"
-    assert PYODIDE_RELEASE == f"https://cdn.jsdelivr.net/pyodide/v{PYODIDE}/full/"
+    assert PYSCRIPT_CDN == f"https://cdn.jsdelivr.net/npm/@pyscript/core@{PYSCRIPT}/dist/"
+    assert PYODIDE_CDN == f"https://cdn.jsdelivr.net/pyodide/v{PYODIDE}/full/"
 
 
-def test_the_release_starter_is_a_small_space_with_the_pinned_cdn_urls(tmp_path):
+def test_the_default_starter_is_self_hosted_under_the_demo_spaces_policy(tmp_path):
     site = tmp_path / "my-space"
-    write_starter(site, "release")
-    assert files_of(site) == RELEASE_FILES
+    write_starter(site)
+    html = (site / "index.html").read_text()
+    assert DEMO_POLICY and policy_of(html) == DEMO_POLICY  # index.html's, read when the starter ran
+    assert all(u.startswith("./") for u in urls_of(html)), urls_of(html)  # nothing from a CDN
+    assert {"static/pyodide-loader.mjs", f"static/vendor/pyscript-{PYSCRIPT}/core.js", "static/favicon.svg"} <= files_of(site)
+    assert tomllib.loads((site / "pyscript.toml").read_text())["interpreter"] == "./static/pyodide-loader.mjs"
+    # before anything is loaded: the tag comes right after the head's first metas, ahead of every link and script
+    head = html.split("</head>", 1)[0]
+    assert head.index('http-equiv="Content-Security-Policy"') < min(head.index("<link"), head.index("<script"))
+    readme = (site / "README.md").read_text()
+    assert "Content-Security-Policy" in readme and "checked every file" in readme and "jsDelivr" not in readme
+
+
+def test_the_cdn_starter_is_asked_for_and_its_policy_adds_jsdelivr_where_the_runtime_needs_it(tmp_path):
+    site = tmp_path / "my-space"
+    write_starter(site, "cdn")
+    assert files_of(site) == CDN_FILES
     config = tomllib.loads((site / "pyscript.toml").read_text())
-    assert config == {"interpreter": PYODIDE_RELEASE + "pyodide.mjs", "files": {f"./{wheel_name()}": "./*"}}
+    assert config == {"interpreter": PYODIDE_CDN + "pyodide.mjs", "files": {f"./{wheel_name()}": "./*"}}
     html = (site / "index.html").read_text()
     first = html.split("\n", 1)[0]
     assert first.lower().startswith("<!doctype html><html") and first.endswith("<head>")
     link = preload(html)
-    assert link["href"] == PYSCRIPT_RELEASE + "core.js" and link["data-interpreter"] == config["interpreter"]
-    assert f'<link rel="stylesheet" href="{PYSCRIPT_RELEASE}core.css">' in html
-    remote = [u for u in re.findall(r'(?:src|href|data-interpreter)="([^"]*)"', html) if not u.startswith(("./", "data:"))]
-    assert remote and all(u.startswith((PYSCRIPT_RELEASE, PYODIDE_RELEASE)) for u in remote)
+    assert link["href"] == PYSCRIPT_CDN + "core.js" and link["data-interpreter"] == config["interpreter"]
+    assert f'<link rel="stylesheet" href="{PYSCRIPT_CDN}core.css">' in html
+    remote = [u for u in urls_of(html) if not u.startswith("./")]
+    assert remote and all(u.startswith((PYSCRIPT_CDN, PYODIDE_CDN)) for u in remote)
     assert '<script type="py" src="./main.py" config="./pyscript.toml"></script>' in html
     assert (site / "static" / "boot.js").read_bytes() == (STATIC / "boot.js").read_bytes()
+    # the demo's policy, with jsDelivr for PyScript's module and CSS and what Pyodide fetches, and nothing else
+    widened = {d: v + [CDN] if d in ("script-src", "style-src", "connect-src") else v for d, v in DEMO_POLICY.items()}
+    assert policy_of(html) == widened
+    readme = (site / "README.md").read_text()  # the risk, said where the Space's author reads
+    assert "--runtime cdn" in readme and "Nothing checks what jsDelivr serves" in readme and "the wasm" in readme
+    # hfsignin 0.2.0's name for it
+    write_starter(tmp_path / "old" / "my-space", "release")
+    assert (tmp_path / "old" / "my-space" / "index.html").read_text() == html
+    with pytest.raises(StarterError, match="self-hosted, cdn"):
+        write_starter(tmp_path / "nope", "jsdelivr")
+
+
+def test_every_url_of_the_starter_page_is_one_its_policy_allows(tmp_path):
+    """This Space's own files, or (cdn) jsDelivr's; no data: URL (the icon), which img-src refuses."""
+    for runtime in ("self-hosted", "cdn"):
+        site = tmp_path / runtime
+        write_starter(site, runtime)
+        html = (site / "index.html").read_text()
+        for url in urls_of(html):
+            if runtime == "cdn" and not url.startswith("./"):
+                assert url.startswith(CDN + "/") and CDN in policy_of(html)["script-src"], url
+            else:
+                assert url.startswith("./") and (site / url).is_file(), url
+
+
+def test_the_policy_is_read_from_the_one_meta_tag_of_a_page():
+    assert page_policy('<head><meta http-equiv="content-security-policy" content=" default-src \'none\' ">') == \
+        "default-src 'none'"
+    for page in ("<head></head>", '<meta http-equiv="Content-Security-Policy" content="">',
+                 '<meta http-equiv="Content-Security-Policy" content="a"><meta http-equiv="Content-Security-Policy" '
+                 'content="b">'):
+        with pytest.raises(StarterError, match="Content-Security-Policy"):
+            page_policy(page)
 
 
 def test_the_card_asks_for_oauth_on_a_static_space(tmp_path):
@@ -144,9 +216,7 @@ if tamper:
 def installed_elsewhere(tmp_path, monkeypatch):
     """The starter as a pip-installed hfsignin sees the world: its shipped copies, no checkout, npm on PATH."""
     shipped = tmp_path / "shipped"
-    shipped.mkdir()
-    for name in ("boot.js", "pyodide-loader.mjs", "vendor.sha256"):
-        (shipped / name).write_bytes((STATIC / name).read_bytes())
+    build.starter_runtime(shipped)  # what scripts/build.py puts in the wheel
     monkeypatch.setattr(starter, "SHIPPED", shipped)
     monkeypatch.setattr(starter, "CHECKOUT", tmp_path / "no-checkout")
     bin_dir = tmp_path / "bin"
@@ -168,6 +238,20 @@ def test_installed_elsewhere_the_runtime_comes_from_npm_checked_file_by_file(ins
     assert json.loads((site / "static" / "snapshot.json").read_text()) == {"snapshot": None}
 
 
+def test_installed_elsewhere_the_policy_is_the_copy_in_the_wheel(installed_elsewhere):
+    shipped = starter.SHIPPED / POLICY
+    assert shipped.read_text() == DEMO_POLICY_TEXT + "\n"  # scripts/build.py's copy of index.html's
+    shipped.write_text("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'\n")
+    write_starter(installed_elsewhere / "s", "cdn")
+    assert policy_of((installed_elsewhere / "s" / "index.html").read_text()) == {
+        "default-src": ["'none'"], "script-src": ["'self'", CDN], "style-src": ["'self'", CDN],
+        "connect-src": ["'self'", CDN]}
+    shipped.unlink()
+    with pytest.raises(StarterError, match=f"{POLICY} is missing"):
+        write_starter(installed_elsewhere / "t", "cdn")
+    assert not (installed_elsewhere / "t").exists()  # nothing written without a policy
+
+
 def test_a_runtime_file_that_does_not_match_its_pin_stops_the_starter(installed_elsewhere, monkeypatch):
     evil = installed_elsewhere / "evil.json"
     evil.write_text("{}")
@@ -178,9 +262,9 @@ def test_a_runtime_file_that_does_not_match_its_pin_stops_the_starter(installed_
 
 def test_without_npm_it_says_what_to_do(installed_elsewhere, monkeypatch):
     monkeypatch.setenv("PATH", str(installed_elsewhere / "nothing"))
-    with pytest.raises(StarterError, match="npm is not installed.*--vendor DIR"):
-        write_starter(installed_elsewhere / "s", "self-hosted")
-    write_starter(installed_elsewhere / "r", "release")  # the release starter needs no runtime
+    with pytest.raises(StarterError, match="npm is not installed.*--vendor DIR.*--runtime cdn"):
+        write_starter(installed_elsewhere / "s")
+    write_starter(installed_elsewhere / "r", "cdn")  # the CDN starter needs no runtime here
 
 
 def test_vendor_dir_is_a_source_too_and_checked(tmp_path):
@@ -215,9 +299,14 @@ def test_the_library_wheel_of_the_starter(tmp_path):
 
 def test_the_command_line(tmp_path, capsys):
     assert main([str(tmp_path / "a")]) == 0
-    assert "wrote a release starter Space" in capsys.readouterr().out
+    assert "wrote a self-hosted starter Space" in capsys.readouterr().out
+    assert main([str(tmp_path / "c"), "--runtime", "cdn"]) == 0
+    out = capsys.readouterr().out
+    assert "wrote a cdn starter Space" in out and f"come from {CDN}, and nothing checks what it serves" in out
+    assert main([str(tmp_path / "r"), "--runtime", "release"]) == 0  # hfsignin 0.2.0's name for cdn
+    assert "wrote a cdn starter Space" in capsys.readouterr().out
     assert main([str(tmp_path / "a")]) == 1  # not over a folder that has files
     assert "is not empty" in capsys.readouterr().err
     assert main([str(tmp_path / "a"), "--force"]) == 0
     with pytest.raises(SystemExit):
-        main([str(tmp_path / "b"), "--vendor", str(tmp_path)])  # --vendor is for self-hosted
+        main([str(tmp_path / "b"), "--runtime", "cdn", "--vendor", str(tmp_path)])  # --vendor is for self-hosted

@@ -1,18 +1,23 @@
 """A starter Space: a minimal static Hugging Face Space that signs in with hfsignin.
 
-    python -m hfsignin.starter my-space                          # PyScript and Pyodide from jsDelivr
-    python -m hfsignin.starter my-space --runtime self-hosted     # the pinned runtime, in the Space itself
+    python -m hfsignin.starter my-space                  # the pinned runtime, in the Space itself
+    python -m hfsignin.starter my-space --runtime cdn    # opt-in: PyScript and Pyodide from jsDelivr, unchecked
 
 It writes README.md (the Space card: sdk static, hf_oauth), index.html, pyscript.toml,
 main.py (sign in, show the username, list the visitor's models), static/style.css,
 static/boot.js (framing and blocked storage, the boot watchdog: the demo Space's own
-file) and the library as one wheel, mapped by one line of pyscript.toml.
+file) and the library as one wheel, mapped by one line of pyscript.toml. The page carries
+the demo Space's Content-Security-Policy, read from its index.html (see demo_policy()).
 
-``--runtime self-hosted`` also copies PyScript and Pyodide into static/vendor/, every
-file checked against the SHA-256 digests pinned in static_site/vendor.sha256. They come
-from ``--vendor DIR`` (a folder like a checkout's static_site/vendor after ``make setup``),
-else from this checkout's static_site/vendor when run from one, else from the npm
-registry (``npm pack``, so npm must be installed).
+The runtime, by default, is self-hosted: PyScript and Pyodide copied into static/vendor/,
+every file checked against the SHA-256 digests pinned in static_site/vendor.sha256, and the
+demo's pyodide-loader.mjs. They come from ``--vendor DIR`` (a folder like a checkout's
+static_site/vendor after ``make setup``), else from this checkout's static_site/vendor when
+run from one, else from the npm registry (``npm pack``, so npm must be installed).
+
+``--runtime cdn`` loads them from jsDelivr instead, with nothing checking what it serves (the
+policy then allows that origin too): integrity hashes could cover PyScript's core.js and
+pyodide.mjs, but not the wasm, the standard library and the lock file Pyodide fetches itself.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import tarfile
 import tempfile
 import zipfile
 from collections.abc import Callable
+from html.parser import HTMLParser
 from pathlib import Path
 
 from .. import __version__
@@ -34,10 +40,15 @@ PYSCRIPT = "0.7.31"  # @pyscript/core on npm, as pinned in package.json (tests/u
 PYODIDE = "314.0.7"  # pyodide on npm, as pinned in package.json
 # jsDelivr serves npm packages as published: these are exactly the files `npm ci` installs here. (PyScript's
 # calendar releases on pyscript.net are separate builds, so they could not be checked against the pins.)
-PYSCRIPT_RELEASE = f"https://cdn.jsdelivr.net/npm/@pyscript/core@{PYSCRIPT}/dist/"
+CDN = "https://cdn.jsdelivr.net"
+PYSCRIPT_CDN = f"{CDN}/npm/@pyscript/core@{PYSCRIPT}/dist/"
 # PyScript's own scheme for Pyodide (its default interpreter URL, with the pinned version).
-PYODIDE_RELEASE = f"https://cdn.jsdelivr.net/pyodide/v{PYODIDE}/full/"
-RUNTIMES = ("release", "self-hosted")
+PYODIDE_CDN = f"{CDN}/pyodide/v{PYODIDE}/full/"
+RUNTIMES = ("self-hosted", "cdn")  # the first is the default; cdn only when asked for
+OLD_NAMES = {"release": "cdn"}  # hfsignin 0.2.0 called the CDN runtime "release"
+# What the CDN runtime adds to the policy: PyScript's module and stylesheet, Pyodide's module, and the
+# wasm, standard library and lock file Pyodide fetches.
+CDN_DIRECTIVES = ("script-src", "style-src", "connect-src")
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
@@ -46,6 +57,9 @@ TEMPLATES = HERE / "templates"
 SHIPPED = HERE / "runtime"
 CHECKOUT = HERE.parents[2]
 MANIFEST = "vendor.sha256"
+# The demo Space's Content-Security-Policy: scripts/build.py writes it into runtime/ from index.html's
+# <meta>; from a checkout it is read from index.html itself. Either way there is one source.
+POLICY = "content-security-policy.txt"
 # Written when the Space has no Pyodide snapshot: pyodide-loader.mjs finds no valid one and boots normally.
 NO_SNAPSHOT = {"snapshot": None}
 WHEEL_DATE = (1980, 1, 1, 0, 0, 0)  # fixed, so the same library gives the same wheel
@@ -63,9 +77,10 @@ def shipped(name: str) -> Path:
     raise StarterError(f"{name} is missing from this hfsignin: reinstall it, or run from a checkout")
 
 
-def write_starter(dest: Path, runtime: str = "release", *, vendor: Path | None = None,
+def write_starter(dest: Path, runtime: str = "self-hosted", *, vendor: Path | None = None,
                   force: bool = False) -> list[Path]:
     """Write the starter Space into ``dest``; returns the files written."""
+    runtime = OLD_NAMES.get(runtime, runtime)
     if runtime not in RUNTIMES:
         raise StarterError(f"the runtime is one of {', '.join(RUNTIMES)}, not {runtime!r}")
     dest = Path(dest)
@@ -73,24 +88,102 @@ def write_starter(dest: Path, runtime: str = "release", *, vendor: Path | None =
         raise StarterError(f"{dest} is not a folder")
     if dest.is_dir() and any(dest.iterdir()) and not force:
         raise StarterError(f"{dest} is not empty (--force writes the starter's files over it)")
+    policy = policy_for(runtime)  # before anything is written: a missing policy writes nothing
     dest.mkdir(parents=True, exist_ok=True)
-    if runtime == "release":
-        values = {"core": PYSCRIPT_RELEASE + "core.js", "css": PYSCRIPT_RELEASE + "core.css",
-                  "interpreter": PYODIDE_RELEASE + "pyodide.mjs"}
+    if runtime == "cdn":
+        values = {"core": PYSCRIPT_CDN + "core.js", "css": PYSCRIPT_CDN + "core.css",
+                  "interpreter": PYODIDE_CDN + "pyodide.mjs", "runtime_note": CDN_NOTE}
     else:
         local = f"./static/vendor/pyscript-{PYSCRIPT}/"
-        values = {"core": local + "core.js", "css": local + "core.css", "interpreter": "./static/pyodide-loader.mjs"}
-    values.update(title=_title(dest), wheel=wheel_name(), version=__version__, pyscript=PYSCRIPT, pyodide=PYODIDE)
+        values = {"core": local + "core.js", "css": local + "core.css", "interpreter": "./static/pyodide-loader.mjs",
+                  "runtime_note": SELF_HOSTED_NOTE}
+    values.update(title=_title(dest), wheel=wheel_name(), version=__version__, pyscript=PYSCRIPT, pyodide=PYODIDE,
+                  policy=_attribute(policy))
     # main.py is kept as main.py.in: its top-level await (PyScript allows it) is no valid Python module.
     written = [_render(name, dest / target, values) for name, target in (
         ("README.md", "README.md"), ("index.html", "index.html"), ("pyscript.toml", "pyscript.toml"),
-        ("main.py.in", "main.py"), ("style.css", "static/style.css"))]
+        ("main.py.in", "main.py"), ("style.css", "static/style.css"), ("favicon.svg", "static/favicon.svg"))]
     written.append(pack_library(dest))
     written.append(_copy(shipped("boot.js"), dest / "static" / "boot.js"))
     if runtime == "self-hosted":
         written.append(_copy(shipped("pyodide-loader.mjs"), dest / "static" / "pyodide-loader.mjs"))
         written += copy_runtime(dest / "static", vendor)
     return written
+
+
+# The generated README's paragraph on where PyScript and Pyodide come from.
+SELF_HOSTED_NOTE = (
+    "PyScript and Pyodide are served by this Space itself (`static/vendor/`): the starter checked every file\n"
+    "against the SHA-256 digests hfsignin pins, and `static/pyodide-loader.mjs` restores Pyodide's memory\n"
+    "snapshot only when its digest matches `static/snapshot.json`.")
+CDN_NOTE = (
+    f"PyScript and Pyodide come from jsDelivr (`{CDN}`): this Space was written with `--runtime cdn`.\n"
+    "Nothing checks what jsDelivr serves, and whoever controls those files runs code in this page, next to the\n"
+    "visitor's token. Integrity hashes (`integrity=`, an import map's `integrity`) could cover PyScript's\n"
+    "`core.js` and Pyodide's `pyodide.mjs`, but not the wasm, the standard library and the lock file Pyodide\n"
+    "fetches itself. The page's policy allows jsDelivr for scripts, styles and connections for this reason.\n"
+    "Without `--runtime cdn` the starter copies the same pinned files into the Space, each one checked.")
+
+
+# -- the page's Content-Security-Policy: the demo Space's ------------------------------------------
+
+class _PolicyMeta(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag == "meta" and (values.get("http-equiv") or "").lower() == "content-security-policy":
+            self.found.append(values.get("content") or "")
+
+
+def page_policy(page: str) -> str:
+    """The Content-Security-Policy of a page's ``<meta http-equiv>`` tag; a page must have one, and one only."""
+    parser = _PolicyMeta()
+    parser.feed(page)
+    parser.close()
+    if len(parser.found) != 1 or not parser.found[0].strip():
+        raise StarterError(f"a page's Content-Security-Policy is one <meta> tag with a policy; the demo's index.html "
+                           f"has {len(parser.found)} such tags" + (" (an empty one)" if len(parser.found) == 1 else ""))
+    return parser.found[0].strip()
+
+
+def demo_policy() -> str:
+    """The demo Space's policy: the copy scripts/build.py put in the wheel, else this checkout's index.html."""
+    if (SHIPPED / POLICY).is_file():
+        return (SHIPPED / POLICY).read_text(encoding="utf-8").strip()
+    if (CHECKOUT / "index.html").is_file():
+        return page_policy((CHECKOUT / "index.html").read_text(encoding="utf-8"))
+    raise StarterError(f"{POLICY} is missing from this hfsignin: reinstall it, or run from a checkout")
+
+
+def policy_for(runtime: str) -> str:
+    """The starter page's policy: the demo's as it is, or (cdn) with jsDelivr allowed where the runtime needs it."""
+    policy = demo_policy()
+    return allow(policy, CDN, CDN_DIRECTIVES) if runtime == "cdn" else policy
+
+
+def allow(policy: str, source: str, directives: tuple[str, ...]) -> str:
+    """``policy`` with ``source`` added to each of ``directives`` (which it must have)."""
+    out, seen = [], set()
+    for directive in policy.split(";"):
+        words = directive.split()
+        if words and words[0].lower() in directives:
+            seen.add(words[0].lower())
+            if source not in words[1:]:
+                words.append(source)
+        if words:
+            out.append(" ".join(words))
+    missing = [d for d in directives if d not in seen]
+    if missing:
+        raise StarterError(f"the demo's Content-Security-Policy has no {', '.join(missing)} to add {source} to")
+    return "; ".join(out)
+
+
+def _attribute(value: str) -> str:
+    """``value`` inside a double-quoted HTML attribute."""
+    return value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
 
 
 def _title(dest: Path) -> str:
@@ -227,7 +320,8 @@ def _from_npm(tmp: Path) -> Callable[[str], bytes | None]:
     npm = shutil.which("npm")
     if npm is None:
         raise StarterError("the self-hosted runtime comes from npm here, and npm is not installed: install Node.js "
-                           "and npm, or pass --vendor DIR (a checkout's static_site/vendor after `make setup`)")
+                           "and npm, or pass --vendor DIR (a checkout's static_site/vendor after `make setup`); "
+                           "--runtime cdn loads it from jsDelivr instead, unchecked (see the README)")
     run = subprocess.run([npm, "pack", "--silent", "--pack-destination", str(tmp),
                           f"@pyscript/core@{PYSCRIPT}", f"pyodide@{PYODIDE}"], capture_output=True, text=True, cwd=tmp)
     tarballs = {"pyscript": tmp / f"pyscript-core-{PYSCRIPT}.tgz", "pyodide": tmp / f"pyodide-{PYODIDE}.tgz"}
