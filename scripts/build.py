@@ -9,12 +9,14 @@ Content-Security-Policy) are laid out in a staging folder with packaging/hfsigni
 and built there with `build` (no build isolation: offline once set up), then checked with
 `twine check`. Nothing is published.
 
-Then the Space: index.html, pyscript.toml with the library as that one wheel (instead of
-the checkout's one line per module), the rest of the browser Python that pyscript.toml
-maps (the Space app), static_site/ (with the runtime checked against
-static_site/vendor.sha256 first) and a README.md holding the Space card. Every file must
-stay under Hugging Face's 10 MB limit for files outside LFS. (make deploy leaves the sdist
-out of the Space.)
+Then the Space: index.html, pyscript.toml with the library as one wheel (instead of the
+checkout's one line per module), the rest of the browser Python that pyscript.toml maps (the
+Space app), static_site/ (with the runtime checked against static_site/vendor.sha256 first)
+and a README.md holding the Space card. The wheel the Space loads, dist/py/hfsignin-<version>-
+py3-none-any.whl, is the published one without hfsignin/starter/ (its templates and runtime
+copies are for `python -m hfsignin.starter`, never for a browser). Every file must stay under
+Hugging Face's 10 MB limit for files outside LFS. (make deploy leaves the published wheel and
+the sdist out of the Space.)
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import tomllib
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,6 +40,9 @@ PACKAGING = ROOT / "packaging" / "hfsignin"  # the library's pyproject.toml and 
 STARTER_RUNTIME = ("static_site/boot.js", "static_site/pyodide-loader.mjs", "static_site/vendor.sha256")
 # The demo page whose Content-Security-Policy the starter's pages carry (written to starter/runtime/ as POLICY).
 STARTER_POLICY_PAGE = "index.html"
+# The browser's copy of the library: the published wheel without this package (the starter), in the Space's py/.
+NOT_FOR_BROWSERS = "hfsignin/starter/"
+SPACE_WHEEL_DIR = "py"
 MAX_FILE = 10 * 1024 * 1024  # Hugging Face Hub: larger files need LFS/Xet
 # A wheel's file dates (setuptools honours it): the same sources give the same wheel, so browsers keep it cached.
 SOURCE_DATE_EPOCH = "315532800"  # 1980-01-01, the earliest date a zip file holds
@@ -110,6 +116,29 @@ def build_library(out: Path) -> tuple[Path, Path]:
         return Path(shutil.copy2(wheel, out)), Path(shutil.copy2(sdist, out))
 
 
+def browser_wheel(published: Path, out: Path) -> Path:
+    """The published wheel without NOT_FOR_BROWSERS, as a wheel of the same name in ``out``: every other
+    entry as it was (bytes, date, mode, order) and the RECORD without the lines of what was left out, so
+    the same published wheel gives the same bytes."""
+    with zipfile.ZipFile(published) as source:
+        infos = source.infolist()
+        kept = [(info, source.read(info)) for info in infos if not info.filename.startswith(NOT_FOR_BROWSERS)]
+    records = [at for at, (info, _) in enumerate(kept) if info.filename.endswith(".dist-info/RECORD")]
+    if len(kept) == len(infos) or len(records) != 1:
+        raise BuildError(f"{published.name}: expected {NOT_FOR_BROWSERS} to leave out and one RECORD")
+    info, record = kept[records[0]]
+    lines = record.decode().splitlines(keepends=True)
+    kept[records[0]] = (info, "".join(line for line in lines if not line.startswith(NOT_FOR_BROWSERS)).encode())
+    out.mkdir(parents=True, exist_ok=True)
+    target = out / published.name
+    with zipfile.ZipFile(target, "w") as wheel:
+        for info, data in kept:
+            entry = zipfile.ZipInfo(info.filename, info.date_time)
+            entry.external_attr = info.external_attr
+            wheel.writestr(entry, data, zipfile.ZIP_DEFLATED)
+    return target
+
+
 def _run(command: list[str], what: str, env: dict) -> None:
     done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT)
     if done.returncode != 0:
@@ -120,7 +149,7 @@ def dist_config(config: str, wheel: str) -> str:
     """The built Space's pyscript.toml: the library as one line, its wheel, instead of one line per module."""
     lines = [line for line in config.splitlines() if not LIBRARY_LINE.match(line)]
     at = lines.index("[files]") + 1
-    lines[at:at] = ["# hfsignin, the library, unpacked from its wheel (scripts/build.py builds it from py/hfsignin)",
+    lines[at:at] = ["# hfsignin, the library without its starter, unpacked from its wheel (scripts/build.py: make build)",
                     f'"./{wheel}" = "./*"']
     out = "\n".join(lines) + "\n"
     files = tomllib.loads(out)["files"]
@@ -149,12 +178,13 @@ def build(out: Path = DIST) -> list[Path]:
     if out.exists():
         shutil.rmtree(out)
     out.mkdir()
-    wheel, _ = build_library(out)
+    published, _ = build_library(out)
+    wheel = browser_wheel(published, out / SPACE_WHEEL_DIR).relative_to(out).as_posix()
     shutil.copy2(ROOT / "index.html", out / "index.html")
-    config = dist_config((ROOT / "pyscript.toml").read_text(), wheel.name)
+    config = dist_config((ROOT / "pyscript.toml").read_text(), wheel)
     (out / "pyscript.toml").write_text(config)
     for rel in browser_sources(config):
-        if rel == wheel.name:
+        if rel == wheel:
             continue
         dest = out / rel
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -180,7 +210,8 @@ def main() -> int:
     print(f"build: dist/ holds {len(files)} files, {total / 1e6:.1f} MB; largest "
           f"{largest.relative_to(DIST)} at {largest.stat().st_size / 1e6:.2f} MB (limit 10.49 MB)")
     print(f"build: the library: dist/hfsignin-{library_version()}-py3-none-any.whl and .tar.gz (twine check passed; "
-          "not published)")
+          f"not published); the Space loads dist/{SPACE_WHEEL_DIR}/hfsignin-{library_version()}-py3-none-any.whl, "
+          "the same without the starter")
     return 0
 
 

@@ -5,7 +5,8 @@
 Uses the token of the usual Hugging Face login (`hf auth login`, or HF_TOKEN).
 Creates the Space (sdk: static) if it does not exist yet; files under py/ and
 static_site/, and hfsignin wheels, that the build no longer has are removed from the
-Space. The library's sdist (dist/hfsignin-*.tar.gz) is not uploaded.
+Space. The published library (dist/hfsignin-*.whl and .tar.gz) is not uploaded: the page
+loads py/hfsignin-*.whl, that wheel without the starter.
 """
 
 from __future__ import annotations
@@ -33,10 +34,11 @@ def deploy(space: str, api=None) -> str:
             raise SystemExit("deploy: not logged in to Hugging Face: run `hf auth login` or set HF_TOKEN")
         api = HfApi(token=token)
     api.create_repo(space, repo_type="space", space_sdk="static", exist_ok=True)
-    # The library's sdist is no part of the Space (its wheel is); a wheel of an earlier version is removed.
+    # The published wheel and sdist are no part of the Space (its py/ wheel is, without the starter); a
+    # wheel an earlier deploy left at the top, or of an earlier version in py/, is removed.
     api.upload_folder(folder_path=str(DIST), repo_id=space, repo_type="space",
                       commit_message="Deploy the Sign in with HF Space (make deploy)",
-                      ignore_patterns=["*.tar.gz"],
+                      ignore_patterns=["*.tar.gz", "hfsignin-*.whl"],
                       delete_patterns=["py/**", "static_site/**", "hfsignin-*.whl"])
     return f"https://huggingface.co/spaces/{space}"
 

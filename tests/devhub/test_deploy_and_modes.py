@@ -28,10 +28,10 @@ def dist():
 def test_build_holds_only_what_the_space_serves(dist):
     files = {p.relative_to(dist).as_posix() for p in dist.rglob("*") if p.is_file()}
     wheel = f"hfsignin-{build.library_version()}-py3-none-any.whl"
-    assert {"index.html", "pyscript.toml", "README.md", wheel, "py/space_app/main.py",
+    assert {"index.html", "pyscript.toml", "README.md", wheel, f"py/{wheel}", "py/space_app/main.py",
             "static_site/boot.js", "static_site/vendor/pyodide-314.0.7/pyodide.asm.wasm",
             "static_site/vendor/wheels/pyodide_http-0.2.2-py3-none-any.whl"} <= files
-    assert not [f for f in files if f.startswith(("py/devhub", "py/hfsignin", "tests", "scripts", "node_modules", "."))
+    assert not [f for f in files if f.startswith(("py/devhub", "py/hfsignin/", "tests", "scripts", "node_modules", "."))
                 or "__pycache__" in f]
     assert (dist / "README.md").read_text().startswith("---\n")
     assert "sdk: static" in (dist / "README.md").read_text()
@@ -62,7 +62,14 @@ def test_deploy_creates_a_static_space_and_uploads_dist(dist):
     assert c1 == "create_repo" and repo == "someone/my-space"
     assert kw1 == {"repo_type": "space", "space_sdk": "static", "exist_ok": True}
     assert c2 == "upload_folder" and kw2["folder_path"] == str(dist) and kw2["repo_type"] == "space"
-    assert kw2["ignore_patterns"] == ["*.tar.gz"]  # the library's sdist is no part of the Space
+    # the published library (sdist, and the wheel with the starter) is no part of the Space; its py/ wheel is
+    from huggingface_hub.utils import filter_repo_objects
+
+    files = sorted(p.relative_to(dist).as_posix() for p in dist.rglob("*") if p.is_file())
+    uploaded = set(filter_repo_objects(files, ignore_patterns=kw2["ignore_patterns"]))
+    assert [f for f in files if f.endswith((".whl", ".tar.gz")) and f in uploaded and "/vendor/" not in f] == \
+        [f"py/hfsignin-{build.library_version()}-py3-none-any.whl"]
+
 
 
 @pytest.mark.parametrize("space", ["", "nope", "a/b/c", "../x", "a/<b>"])

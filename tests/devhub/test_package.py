@@ -1,8 +1,11 @@
 """The published library: dist/hfsignin-<version>-py3-none-any.whl and its sdist, as make build makes
 them (scripts/build.py: packaging/hfsignin/pyproject.toml, build, twine check). hfsignin alone, one
-version, and a wheel that installs in a fresh CPython venv and signs in there (local_environment)."""
+version, and a wheel that installs in a fresh CPython venv and signs in there (local_environment).
+And the Space's copy of that wheel, without the starter (dist/py/)."""
 
+import base64
 import email
+import hashlib
 import re
 import subprocess
 import sys
@@ -25,6 +28,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import build  # noqa: E402
 
 WHEEL = f"hfsignin-{__version__}-py3-none-any.whl"
+RECORD = f"hfsignin-{__version__}.dist-info/RECORD"
 
 
 def demo_policy() -> str:
@@ -61,6 +65,29 @@ def test_the_wheel_holds_hfsignin_only(built):
     # and so is the policy of the starter's pages: index.html's, as it is when the wheel is built
     policy = zipfile.ZipFile(wheel).read("hfsignin/starter/runtime/content-security-policy.txt").decode()
     assert policy == demo_policy() + "\n"
+
+
+def test_the_space_loads_the_published_wheel_without_the_starter(built, tmp_path):
+    published, _ = built
+    space = build.browser_wheel(published, tmp_path / "py")
+    assert space == tmp_path / "py" / WHEEL  # the same name: the same library, one folder down in the Space
+    with zipfile.ZipFile(published) as full, zipfile.ZipFile(space) as lean:
+        names, kept = full.namelist(), lean.namelist()
+        assert {"hfsignin/starter/__main__.py", "hfsignin/starter/templates/index.html"} <= set(names)  # still published
+        assert not [n for n in kept if n.startswith("hfsignin/starter")]
+        assert kept == [n for n in names if not n.startswith("hfsignin/starter/")]  # the rest, in the same order
+        assert all(lean.read(n) == full.read(n) for n in kept if n != RECORD)
+        assert all(i.date_time == (1980, 1, 1, 0, 0, 0) for i in lean.infolist())  # SOURCE_DATE_EPOCH's dates kept
+        record = [line.split(",") for line in lean.read(RECORD).decode().splitlines()]
+        assert [r[0] for r in record] == kept  # a valid RECORD: every file, with its digest and size
+        for name, digest, size in record[:-1]:
+            data = lean.read(name)
+            assert digest == "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+            assert int(size) == len(data)
+        assert record[-1] == [RECORD, "", ""]
+    assert space.stat().st_size < published.stat().st_size
+    again = build.browser_wheel(published, tmp_path / "again")
+    assert again.read_bytes() == space.read_bytes()  # reproducible: the same published wheel, the same bytes
 
 
 def test_the_metadata_and_the_extra(built):

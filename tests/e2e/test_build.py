@@ -1,12 +1,13 @@
 """The built folder works from a plain static file server (Python's http.server),
 with nothing of devhub's Space host: proof that the build needs no dev tooling. It loads
-hfsignin from its wheel (one line of dist/pyscript.toml), as a Space of anyone's would."""
+hfsignin from its wheel (one line of dist/pyscript.toml), as a Space of anyone's would: the
+published wheel without the starter, which is for `python -m hfsignin.starter`, not browsers."""
 
 import functools
-import shutil
-import subprocess
 import sys
 import threading
+import tomllib
+import zipfile
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -29,11 +30,23 @@ class Quiet(SimpleHTTPRequestHandler):
 
 
 @pytest.fixture(scope="module")
-def static_space(tmp_path_factory):
-    built = subprocess.run([sys.executable, str(ROOT / "scripts" / "build.py")], capture_output=True, text=True)
-    assert built.returncode == 0, built.stderr
+def built_site(tmp_path_factory) -> Path:
+    """What make build puts in dist/, built into a folder of this worker's own (tests on other workers
+    build too, and each build empties its folder first)."""
     site = tmp_path_factory.mktemp("static") / "site"
-    shutil.copytree(ROOT / "dist", site)
+    build.build(site)
+    return site
+
+
+def space_wheels(site: Path) -> list[str]:
+    """The wheels the built Space's pyscript.toml unpacks, as paths of the site."""
+    return [src.removeprefix("./") for src in tomllib.loads((site / "pyscript.toml").read_text())["files"]
+            if src.endswith(".whl")]
+
+
+@pytest.fixture(scope="module")
+def static_space(built_site):
+    site = built_site
     server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
     url = f"http://127.0.0.1:{server.server_address[1]}"
     hub = DevHub(Options(hub_port=0, space_url=url, readme=site / "README.md", test_control=True)).start()
@@ -47,7 +60,21 @@ def static_space(tmp_path_factory):
     hub.stop()
 
 
-def test_the_built_folder_signs_in_from_a_plain_static_server(static_space, context):
+def test_the_space_loads_the_library_without_its_starter(built_site):
+    published = f"hfsignin-{build.library_version()}-py3-none-any.whl"
+    [library] = [w for w in space_wheels(built_site) if w.rsplit("/", 1)[-1].startswith("hfsignin-")]
+    with zipfile.ZipFile(built_site / library) as wheel:
+        names = wheel.namelist()
+    assert "hfsignin/client.py" in names and "hfsignin/py.typed" in names
+    assert not [n for n in names if n.startswith("hfsignin/starter/")], "the Space's visitors would download the starter"
+    # the published wheel, beside it in dist/, still carries the starter: python -m hfsignin.starter needs it
+    assert library != published
+    with zipfile.ZipFile(built_site / published) as wheel:
+        assert {"hfsignin/starter/__main__.py", "hfsignin/starter/templates/index.html",
+                "hfsignin/starter/runtime/boot.js"} <= set(wheel.namelist())
+
+
+def test_the_built_folder_signs_in_from_a_plain_static_server(static_space, built_site, context):
     hub = HubControl(static_space)
     fetched = []
     context.on("response", lambda r: fetched.append((r.url.removeprefix(hub.space_url), r.status)))
@@ -59,7 +86,7 @@ def test_the_built_folder_signs_in_from_a_plain_static_server(static_space, cont
     expect(page.locator('[data-org="tea-party-ai"]')).to_be_visible()
     shot(page, "16-built-folder-signed-in")
     # The library came from its wheel, on both page loads (before and after the provider), never module by module.
-    wheel = f"/hfsignin-{build.library_version()}-py3-none-any.whl"
+    [wheel] = ["/" + w for w in space_wheels(built_site) if w.rsplit("/", 1)[-1].startswith("hfsignin-")]
     statuses = [status for url, status in fetched if url == wheel]
     assert statuses and set(statuses) <= {200, 304}, statuses
     assert not [url for url, _ in fetched if "/hfsignin/" in url], "hfsignin modules fetched one by one"
