@@ -1,6 +1,6 @@
 """Assemble dist/: exactly what the Space serves, and nothing of the dev tooling.
 
-    python scripts/build.py
+    python scripts/build.py [--out DIR]      (DIR instead of dist/: the tests build side by side)
 
 First the library, hfsignin alone, as dist/hfsignin-<version>-py3-none-any.whl and
 dist/hfsignin-<version>.tar.gz: its sources (py/hfsignin, plus the starter's copies of
@@ -21,6 +21,7 @@ the sdist out of the Space.)
 
 from __future__ import annotations
 
+import argparse
 import ast
 import os
 import re
@@ -199,19 +200,25 @@ def build(out: Path = DIST) -> list[Path]:
     return files
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="scripts/build.py", description="Assemble the deployable Space in dist/.")
+    parser.add_argument("--out", type=Path, default=DIST, help="the folder to build into (emptied first; default dist/)")
+    out = parser.parse_args(argv).out.resolve()
+    if out != DIST and out.exists() and any(out.iterdir()) and not (out / "pyscript.toml").is_file():
+        print(f"build: error: {out} is not empty and holds no earlier build: not emptying it", file=sys.stderr)
+        return 1
     try:
-        files = build()
+        files = build(out)
     except (BuildError, vendor.VendorError) as exc:
         print(f"build: error: {exc}", file=sys.stderr)
         return 1
     largest = max(files, key=lambda p: p.stat().st_size)
     total = sum(p.stat().st_size for p in files)
-    print(f"build: dist/ holds {len(files)} files, {total / 1e6:.1f} MB; largest "
-          f"{largest.relative_to(DIST)} at {largest.stat().st_size / 1e6:.2f} MB (limit 10.49 MB)")
-    print(f"build: the library: dist/hfsignin-{library_version()}-py3-none-any.whl and .tar.gz (twine check passed; "
-          f"not published); the Space loads dist/{SPACE_WHEEL_DIR}/hfsignin-{library_version()}-py3-none-any.whl, "
-          "the same without the starter")
+    wheel = f"hfsignin-{library_version()}-py3-none-any.whl"
+    print(f"build: {out} holds {len(files)} files, {total / 1e6:.1f} MB; largest "
+          f"{largest.relative_to(out)} at {largest.stat().st_size / 1e6:.2f} MB (limit 10.49 MB)")
+    print(f"build: the library: {wheel} and .tar.gz (twine check passed; not published); "
+          f"the Space loads {SPACE_WHEEL_DIR}/{wheel}, the same without the starter")
     return 0
 
 

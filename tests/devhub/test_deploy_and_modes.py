@@ -18,11 +18,22 @@ import deploy  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def dist():
-    out = subprocess.run([sys.executable, str(ROOT / "scripts" / "build.py")], capture_output=True, text=True)
+def built(tmp_path_factory):
+    """make build's output, in a folder of this worker's own: two workers building dist/ at once
+    would each empty it under the other."""
+    folder = tmp_path_factory.mktemp("build") / "dist"
+    out = subprocess.run([sys.executable, str(ROOT / "scripts" / "build.py"), "--out", str(folder)],
+                         capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert "largest static_site/vendor/pyodide-314.0.7/pyodide.asm.wasm" in out.stdout
-    return ROOT / "dist"
+    return folder
+
+
+@pytest.fixture
+def dist(built, monkeypatch):
+    """The built folder, as make deploy's dist/."""
+    monkeypatch.setattr(deploy, "DIST", built)
+    return built
 
 
 def test_build_holds_only_what_the_space_serves(dist):
@@ -69,7 +80,6 @@ def test_deploy_creates_a_static_space_and_uploads_dist(dist):
     uploaded = set(filter_repo_objects(files, ignore_patterns=kw2["ignore_patterns"]))
     assert [f for f in files if f.endswith((".whl", ".tar.gz")) and f in uploaded and "/vendor/" not in f] == \
         [f"py/hfsignin-{build.library_version()}-py3-none-any.whl"]
-
 
 
 @pytest.mark.parametrize("space", ["", "nope", "a/b/c", "../x", "a/<b>"])

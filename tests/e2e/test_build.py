@@ -4,6 +4,7 @@ hfsignin from its wheel (one line of dist/pyscript.toml), as a Space of anyone's
 published wheel without the starter, which is for `python -m hfsignin.starter`, not browsers."""
 
 import functools
+import subprocess
 import sys
 import threading
 import tomllib
@@ -34,7 +35,9 @@ def built_site(tmp_path_factory) -> Path:
     """What make build puts in dist/, built into a folder of this worker's own (tests on other workers
     build too, and each build empties its folder first)."""
     site = tmp_path_factory.mktemp("static") / "site"
-    build.build(site)
+    built = subprocess.run([sys.executable, str(ROOT / "scripts" / "build.py"), "--out", str(site)],
+                           capture_output=True, text=True)
+    assert built.returncode == 0, built.stderr
     return site
 
 
