@@ -309,11 +309,14 @@ def test_no_access_token_reaches_userinfo_before_the_id_token_is_valid(hub):
     assert hub.events("userinfo") == []
 
 
-def test_persist_local_shares_sign_in_renewal_and_sign_out_across_tabs(hub):
+def local_browser(hub):
+    """A browser whose tabs keep the session in its localStorage: (clock, localStorage, a new tab)."""
     clock, browser, local = Clock(), TabHub(), MemoryStorage()
+    return clock, local, lambda: client(hub, clock=clock, tabs=browser.tab(), shared_storage=local, persist="local")
 
-    def tab():
-        return client(hub, clock=clock, tabs=browser.tab(), shared_storage=local, persist="local")
+
+def test_persist_local_shares_sign_in_renewal_and_sign_out_across_tabs(hub):
+    clock, local, tab = local_browser(hub)
 
     async def flow():
         async with tab() as a, tab() as b:
@@ -356,10 +359,7 @@ def test_a_key_set_answering_with_a_maintenance_page_fails_closed_at_sign_in(hub
 
 def test_persist_local_sign_out_ends_every_sign_in_and_a_new_tab_opens_signed_out(hub):
     """Issue 18 #8: a tab that re-consented (a new family) is signed out too, and writes nothing back."""
-    clock, browser, local = Clock(), TabHub(), MemoryStorage()
-
-    def tab():
-        return client(hub, clock=clock, tabs=browser.tab(), shared_storage=local, persist="local")
+    clock, local, tab = local_browser(hub)
 
     async def flow():
         async with tab() as a, tab() as c:
