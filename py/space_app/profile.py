@@ -12,11 +12,15 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from hfsignin import safe_link
+from hfsignin.urls import origin
 from hfsignin.session import REPO_READ_SCOPES
 
 from .text import countdown, display_text, renewal_reason, scope_label
 
 PLACEHOLDER_AVATAR = "./static_site/avatar.svg"
+# Where a picture may come from, beside the provider's own origin: the page's img-src says the same
+# (index.html; tests/unit/test_space_app.py checks), so nothing is shown that the policy would block.
+AVATAR_HOSTS = ("https://cdn-avatars.huggingface.co",)
 PRIVATE_SCOPE = "read-repos"
 
 
@@ -44,8 +48,12 @@ class Profile:
 
 
 def picture_for(url: str | None, provider_url: str) -> str:
-    """Only https (or the provider's own origin) may become an image; else the placeholder."""
-    return safe_link(url, provider_url) or PLACEHOLDER_AVATAR
+    """Only a safe URL on the provider's origin or its avatar host becomes an image (what the page's
+    Content-Security-Policy admits); anything else, the placeholder."""
+    safe = safe_link(url, provider_url)
+    if safe is None or origin(safe) not in (origin(provider_url), *AVATAR_HOSTS):
+        return PLACEHOLDER_AVATAR
+    return safe
 
 
 def profile_of(session, provider_url: str, configured_scopes) -> Profile:

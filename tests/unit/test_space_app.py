@@ -12,8 +12,10 @@ from hfsignin.models import UserInfo
 from hfsignin.session import Session
 from space_app import states
 from space_app.profile import (
+    AVATAR_HOSTS,
     PLACEHOLDER_AVATAR,
     expiry_line,
+    picture_for,
     profile_of,
     renewal_line,
     sign_in_scopes,
@@ -278,3 +280,21 @@ def test_sign_out_words():
     assert note[1] == ("Connected applications", f"{HUB}/settings/connected-applications")
     assert signed_out_announcement(0) == "Signed out of this tab"
     assert signed_out_announcement(1) == "Signed out of this tab and 1 other tab"
+
+
+@pytest.mark.parametrize("url,shown", [
+    (f"{HUB}/avatars/934b.svg", True),  # generated avatars, on the provider's origin
+    ("https://cdn-avatars.huggingface.co/v1/production/uploads/a.png", True),  # uploaded ones
+    ("https://www.gravatar.com/avatar/abc", False),  # anywhere else: the page's policy would block it
+    ("https://cdn-avatars.huggingface.co.evil.example/a.png", False),
+])
+def test_a_picture_is_shown_only_from_where_the_page_policy_admits_images(url, shown):
+    assert (picture_for(url, HUB) == url) is shown
+    assert picture_for(url, HUB) == url or picture_for(url, HUB) == PLACEHOLDER_AVATAR
+
+
+def test_the_avatar_hosts_are_the_page_policy_img_src():
+    html = (Path(__file__).resolve().parents[2] / "index.html").read_text()
+    policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html).group(1)
+    img_src = next(d.split()[1:] for d in policy.split(";") if d.split()[0] == "img-src")
+    assert set(img_src) == {"'self'", HUB, *AVATAR_HOSTS}
