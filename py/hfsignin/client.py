@@ -95,8 +95,9 @@ class HFSignIn:
         return await self.steps.authorize_url(return_to=return_to, scopes=scopes, org_ids=org_ids, prompt=prompt)
 
     async def login(self, **options) -> None:
-        """Build the authorize URL (see ``login_url``) and go there."""
-        self.env.navigator.assign(await self.login_url(**options))
+        """Leave for the provider (see ``login_url`` for the options) the way this page can: the
+        tab itself, or, in a frame that cannot sign in, a new tab (``navigation``)."""
+        await self.env.navigator.leave(lambda: self.login_url(**options))
 
     def has_callback(self) -> bool:
         return has_callback(self.env.navigator.current_url())

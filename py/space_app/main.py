@@ -129,8 +129,8 @@ class App:
             pass  # the click will show the problem, with a retry
 
     async def sign_in(self, scopes=None, prompt=None) -> None:
-        if self.framed:  # a retry in a frame that cannot sign in: the whole flow runs in a new tab
-            document.defaultView.open(self.sign_in_button.href, "_blank", "noopener")
+        if self.framed:  # a retry in a frame that cannot sign in: the library's navigator opens a new tab
+            await self.auth.login()
             return
         if scopes is None:
             scopes = sign_in_scopes(self.auth.config.scopes, None, want_private=q("#want-private").checked)
