@@ -50,7 +50,7 @@ class Renewer:
         self.keeper = keeper
         self.steps = steps
         self.timeout = timeout
-        self.siblings = Siblings(keeper, steps, env.tabs, self.refresh)
+        self.siblings = Siblings(keeper, steps, env.tabs, self._renew_for_sibling)
         self.renewal: Renewal | None = None
         self.failures = 0
         self._listeners: list[Callable[[Renewal | None], None]] = []
@@ -75,6 +75,11 @@ class Renewer:
         if s is None or not s.renewable:
             raise _ended()
         return await one_at_a_time(self, "_refreshing", lambda: self._refresh(s))
+
+    async def _renew_for_sibling(self) -> None:
+        """A sibling without the refresh token asks: renew if it is due (whatever asks, never more often)."""
+        if self.due(self.env.clock()):
+            await self.refresh()
 
     async def _refresh(self, s: Session) -> Session:
         if s.refresh_token:

@@ -21,7 +21,7 @@ class Siblings:
         self.keeper = keeper
         self.steps = steps
         self.tabs = tabs
-        self.renew = renew  # this tab's own renewal, for a sibling that asks while this tab holds the refresh token
+        self.renew = renew  # this tab's own renewal when due, for a sibling that asks while this tab holds the refresh token
         self._awaited: dict[str, tuple[int, asyncio.Future]] = {}  # family → (generation held, hand-over)
 
     def ask(self, s: Session) -> None:

@@ -51,11 +51,11 @@ class SlowProvider(Provider):
         return super().__call__(request)
 
 
-def two_tabs(signer, provider, **session_over):
+def two_tabs(signer, provider, clock=lambda: NOW, **session_over):
     """The original tab and its duplicate (a copy of its sessionStorage), both restored."""
     hub = TabHub()
-    a = Page(provider, stored(signer, **session_over), tabs=hub.tab())
-    b = Page(provider, storage=MemoryStorage(dict(a.storage.data)), tabs=hub.tab())
+    a = Page(provider, stored(signer, **session_over), tabs=hub.tab(), clock=clock)
+    b = Page(provider, storage=MemoryStorage(dict(a.storage.data)), tabs=hub.tab(), clock=clock)
     return hub, a, b
 
 
@@ -151,8 +151,8 @@ def _messages(hub: TabHub) -> list[dict]:
 
 
 def test_refresh_tokens_never_cross_the_channel_and_siblings_ask_the_holder(signer):
-    provider = Provider(signer)
-    hub, a, b = two_tabs(signer, provider, expires_at=NOW + 100, created_at=NOW - 500)
+    provider, now = Provider(signer), [NOW]
+    hub, a, b = two_tabs(signer, provider, clock=lambda: now[0], expires_at=NOW + 100, created_at=NOW - 500)
     seen = _messages(hub)
 
     async def flow():
@@ -163,10 +163,15 @@ def test_refresh_tokens_never_cross_the_channel_and_siblings_ask_the_holder(sign
         shared = b.auth.session
         provider.answers[TOKEN] = json_response({"access_token": "hf_oauth_3", "token_type": "bearer",
                                                  "expires_in": 3600, "refresh_token": "rt-3"})
+        b.auth.env.tabs.post({"type": "ask", "family": FAMILY, "generation": 1})  # not due yet: A does nothing
+        await asyncio.sleep(0.05)
+        requests_before_due = len(a.transport.requests)
+        now[0] = a.auth.renew_at() + 1
         renewed_for_b = await b.auth.refresh()  # B asks; A renews with rt-2 and hands over
-        return shared, renewed_for_b
+        return shared, renewed_for_b, requests_before_due
 
-    shared, renewed_for_b = asyncio.run(flow())
+    shared, renewed_for_b, requests_before_due = asyncio.run(flow())
+    assert [r.path for r in a.transport.requests[:requests_before_due]].count(TOKEN) == 1  # only its own renewal
     assert shared.refresh_token is None and shared.shared and shared.access_token == "hf_oauth_renewed"
     assert renewed_for_b.access_token == "hf_oauth_3" and a.auth.session.refresh_token == "rt-3"
     sent = [r.form["refresh_token"] for t in (a, b) for r in t.transport.requests if r.path == TOKEN]
