@@ -144,6 +144,8 @@ class HFSignIn:
         """
         session, epoch = self.keeper.load(), self.keeper.epoch
         if session is None:
+            if self.keeper.current is None:
+                self.keeper.commit(None, REFUSED, since=epoch)  # whatever unreadable is there goes
             return None
         self.provider.fresh_attempt()
         if session.issuer != self.config.provider_url or session.client_id != self.config.client_id:

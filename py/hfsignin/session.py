@@ -150,14 +150,9 @@ class SessionStore:
         self.storage.set(self.key, session.to_json())
 
     def load(self) -> Session | None:
-        """The stored Session, or None; anything unreadable is wiped."""
+        """The stored Session, or None (nothing, or nothing readable: ``SessionKeeper`` wipes it)."""
         raw = self.storage.get(self.key)
-        if raw is None:
-            return None
-        session = Session.from_json(raw)
-        if session is None:
-            self.clear()
-        return session
+        return Session.from_json(raw) if raw is not None else None
 
     def clear(self) -> None:
         self.storage.remove(self.key)
