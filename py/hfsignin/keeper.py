@@ -62,9 +62,6 @@ class SessionKeeper:
         """What storage holds (unchecked: it must prove itself before ``commit``)."""
         return self._store.load()
 
-    def signed_out_of(self, family: str) -> bool:
-        return family in self._left
-
     def on_session(self, listener: Callable[[Session], None]) -> None:
         self._session_listeners.append(listener)
 
