@@ -4,7 +4,7 @@ The app behaves on every variant devhub plays."""
 
 from playwright.sync_api import expect
 
-from harness import open_space, sign_in
+from harness import open_space, shot, sign_in
 
 
 def test_a_key_set_without_cors_signs_in_on_tls_trust_and_says_so(page, hub, context):
@@ -16,6 +16,9 @@ def test_a_key_set_without_cors_signs_in_on_tls_trust_and_says_so(page, hub, con
     page.reload()  # a stored token is never trusted over TLS: userinfo proves the session, and the page says so
     expect(page.locator("html")).to_have_attribute("data-auth", "signed-in")
     expect(page.locator("#trust")).to_contain_text("Confirmed by the provider's profile service")
+    page.set_viewport_size({"width": 390, "height": 844})
+    shot(page, "trust-userinfo-390")
+    page.set_viewport_size({"width": 1280, "height": 900})
     hub.settings(jwks_cors=None)
     page.reload()  # a restore proves the session by userinfo, and says how it is trusted now
     expect(page.locator("html")).to_have_attribute("data-auth", "signed-in")
