@@ -425,3 +425,19 @@ def another_site(page_html: str):
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextmanager
+def space_page_in_another_site(page, hub):
+    """Another site frames the provider's Space page, which frames the Space (the Space page made
+    framable by anyone, so no rule leans on the provider's headers). Yields the Space's frame
+    locator and the other site's origin, once the Space is known to run as "framed"."""
+    hub.settings(framing="any")
+    space_page_url = f"{hub.hub_url}/spaces/{hub.devhub.options.space_id}"
+    with another_site(f"<!doctype html><title>Another site</title>"
+                      f"<iframe id=f src='{space_page_url}' width=1100 height=800></iframe>") as other_site:
+        page.goto(other_site)
+        frame = page.frame_locator("#f").frame_locator("#space-frame")
+        expect(frame.locator("html")).to_have_attribute("data-embed", "framed")
+        yield frame, other_site
+

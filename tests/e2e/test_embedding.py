@@ -5,7 +5,7 @@ import re
 
 from playwright.sync_api import expect
 
-from harness import another_site, open_space, shot, space_frame_link_to_new_tab, wait_booted, wait_until
+from harness import open_space, shot, space_frame_link_to_new_tab, space_page_in_another_site, wait_booted, wait_until
 
 
 def space_page(page, hub):
@@ -108,15 +108,9 @@ def test_a_site_that_frames_the_provider_space_page_gets_no_in_frame_sign_in(con
     """Another site frames the provider's Space page, which frames the Space: the Space's parent is
     the provider, but the tab is not. Sign-in goes to a new tab, as in any frame but the provider's."""
     context = context_3p_allowed
-    hub.settings(framing="any")  # the Space page framable by anyone: the rule must not lean on the provider's headers
     page = context.pages[0] if context.pages else context.new_page()
-    space_page_url = f"{hub.hub_url}/spaces/{hub.devhub.options.space_id}"
-    with another_site(f"<!doctype html><title>Another site</title>"
-                      f"<iframe id=f src='{space_page_url}' width=1100 height=800></iframe>") as other_site:
-        page.goto(other_site)
-        frame = page.frame_locator("#f").frame_locator("#space-frame")
+    with space_page_in_another_site(page, hub) as (frame, other_site):
         html = frame.locator("html")
-        expect(html).to_have_attribute("data-embed", "framed")
         assert the_frame(page, hub).evaluate("[...location.ancestorOrigins]") == [hub.hub_url, other_site]
         link = frame.locator('[data-action="sign-in"]')
         expect(link).to_have_text("Open in a new tab to sign in")
