@@ -159,7 +159,7 @@ class HFSignIn:
         except SignInError as exc:
             if exc.code != E.SESSION_EXPIRED:
                 raise  # unreachable: kept for a retry
-            self.keeper.commit(None, REVOKED, since=epoch)
+            self.keeper.commit(None, EXPIRED if exc.reason == "spent" else REVOKED, since=epoch)
             return None
         if proven is None:
             self.keeper.commit(None, REFUSED, since=epoch)

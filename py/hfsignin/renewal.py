@@ -133,6 +133,8 @@ class Renewer:
         by userinfo; None when the new ID token is refused."""
         result = await self.env.tabs.exclusively(f"hfsignin:refresh:{s.family}", lambda: self._renew_copy(s))
         if result is None:
+            if await self.env.tabs.count(s.family) == 0:  # the tab that renewed has closed: spent for good
+                raise SignInError(E.SESSION_EXPIRED, "Your session has expired. Please sign in again.", reason="spent")
             message = await self.siblings.handover(s, ADOPT_WAIT)
             if message is None:
                 raise SignInError(E.NETWORK, "Your session was renewed in another tab that could not hand it over.")

@@ -423,7 +423,10 @@ def test_tokens_renewed_by_a_sibling_tab_are_adopted_without_spending_ours(signe
 
 def test_a_sibling_that_renewed_but_cannot_hand_over_raises_network_and_keeps_the_session(signer):
     hub = TabHub()
-    hub.generations[FAMILY] = 1  # a sibling renewed, then closed or froze
+    hub.generations[FAMILY] = 1  # a sibling renewed, then froze
+    sibling = hub.tab()
+    sibling.join(FAMILY)
+    sibling.frozen = True
     ticks = iter(range(10_000))
     session = expired(signer)
     page = Page(Provider(signer), session, tabs=hub.tab(), clock=lambda: NOW + next(ticks))
@@ -431,3 +434,14 @@ def test_a_sibling_that_renewed_but_cannot_hand_over_raises_network_and_keeps_th
     assert page.restore_fails().code == "network"
     assert time.monotonic() - started < 5
     assert page.kept == session and page.calls == [f"GET {DISCOVERY}", f"GET {JWKS}"] and page.ended == []
+
+
+def test_a_copy_whose_family_renewed_in_a_tab_now_closed_has_expired(signer):
+    """The tab that renewed (and holds the refresh token) is gone: this copy's refresh token is spent
+    and nobody can hand over. Said at once as an expiry (sign in again), not an endless retry."""
+    hub = TabHub()
+    hub.generations[FAMILY] = 1
+    page = Page(Provider(signer), expired(signer), tabs=hub.tab())
+    assert page.restore() is None
+    assert page.kept is None and page.ended == ["expired"] and f"POST {TOKEN}" not in page.calls
+
