@@ -90,8 +90,11 @@ class Renewer:
         current = self.keeper.current
         if current is None or current.family != s.family:
             raise _ended()
-        wait = ADOPT_WAIT if (self.env.tabs.generation(s.family) or 0) > current.generation else ADOPT_WAIT + self.timeout
-        adopted = await self._ask(current, wait)
+        if await self.env.tabs.count(s.family) <= 1:  # this tab alone: the one that renewed has closed
+            raise SignInError(E.NETWORK, "Your session cannot be renewed here: the tab that renewed it has closed. "
+                              "It lasts until it expires.")
+        # The sibling answers (renewing first if it must), then this tab proves what it hands over.
+        adopted = await self._ask(current, ADOPT_WAIT + self.timeout)
         if adopted is None:
             raise SignInError(E.NETWORK, "Your session is renewed by another tab, which did not hand it over.")
         return adopted

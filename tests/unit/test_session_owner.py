@@ -180,6 +180,27 @@ def test_refresh_tokens_never_cross_the_channel_and_siblings_ask_the_holder(sign
     assert b.storage.get(SESSION_KEY) and "rt-" not in b.storage.get(SESSION_KEY)
 
 
+def test_a_tab_whose_refresh_token_holder_has_closed_is_told_at_once_and_keeps_its_token(signer):
+    provider, now = Provider(signer), [NOW]
+    hub, a, b = two_tabs(signer, provider, clock=lambda: now[0], expires_at=NOW + 100, created_at=NOW - 500)
+
+    async def flow():
+        await a.auth.restore()
+        await b.auth.restore()
+        await a.auth.refresh()
+        await settle(lambda: b.auth.session.generation == 1)
+        a.tabs.leave(FAMILY)  # the holder's tab closes
+        now[0] = b.auth.renew_at() + 1
+        started = asyncio.get_running_loop().time()
+        with pytest.raises(SignInError) as err:
+            await b.auth.refresh()
+        return err.value, asyncio.get_running_loop().time() - started, b.auth.session
+
+    err, waited, kept = asyncio.run(flow())
+    assert err.code == "network" and "has closed" in err.message and waited < 1
+    assert kept is not None and kept.access_token == "hf_oauth_renewed"  # it lasts until it expires
+
+
 @pytest.mark.parametrize("message", [
     {"type": "signed_out"},  # no family
     {"type": "signed_out", "family": FAMILY},  # no "everyone"
