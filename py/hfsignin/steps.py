@@ -190,8 +190,7 @@ def _refused(resp) -> Renewed:
     """A 400/401 from the token endpoint: the refresh token is refused (reused, revoked, expired),
     unless the provider says the request itself is wrong (the app's configuration)."""
     error = token_error(resp)
-    code = error.detail.split(":", 1)[0] if error.detail else ""
-    if code in CONFIGURATION_ERRORS:
+    if error.reason in CONFIGURATION_ERRORS:
         return Renewed(error=SignInError(E.INVALID_CONFIG, "Your session could not be renewed: the provider "
                                          "refused this Space's configuration.", detail=error.detail,
                                          status=resp.status))

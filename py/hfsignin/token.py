@@ -65,8 +65,9 @@ def token_error(resp: HttpResponse) -> SignInError:
     else:
         message = f"The sign-in provider refused the sign-in (HTTP {resp.status})."
     detail = f"{clean_text(error, 64)}: {clean_text(description)}" if error else ""
-    return SignInError(
-        TOKEN_REQUEST_FAILED, message, detail=detail, status=resp.status, retry_after=resp.retry_after()
+    return SignInError(  # reason: the RFC 6749 §5.2 error code, when it is one (for programs)
+        TOKEN_REQUEST_FAILED, message, detail=detail, reason=error if error in _GRANT_ERRORS else "",
+        status=resp.status, retry_after=resp.retry_after(),
     )
 
 

@@ -19,7 +19,7 @@ from hfsignin.session import SESSION_KEY, Session
 from hfsignin.storage import MemoryStorage
 from hfsignin.tabs import TabHub
 from hfsignin.transport import HttpResponse, MockTransport
-from test_restore import (CID, FAMILY, HUB, JWKS, NOW, TOKEN, USERINFO, Page, Provider, claims, json_response,
+from test_restore import (FAMILY, HUB, JWKS, NOW, TOKEN, USERINFO, Page, Provider, claims, json_response,
                           stored)
 
 ROOT = Path(__file__).resolve().parents[2]
