@@ -112,29 +112,35 @@ class Renewer:
                 taken = await self.siblings.adopt(stored)
                 if taken is not None and taken.generation > s.generation and not taken.is_expired(self.env.clock()):
                     return taken
-        marked = self.env.tabs.generation(s.family)
-        if (marked is not None and marked > s.generation) or not s.refresh_token:
+        result = await self._spend(s, epoch)
+        if result is None:
             return None
-        return await self._renew(s, epoch)
-
-    async def _renew(self, s: Session, epoch: int) -> Session:
-        result = await self.steps.renew(s)
         if result.session is not None:
             if not self.keeper.commit(result.session, RENEWED, since=epoch):
                 raise _ended()  # signed out (or signed in anew) meanwhile: these tokens are nobody's
             return result.session
         if result.ended:
             self.keeper.commit(None, REVOKED, since=epoch)
-        elif result.pending is not None:
-            self.keeper.commit(result.pending, ROTATED, since=epoch)
         raise result.error
+
+    async def _spend(self, s: Session, since: int) -> Renewed | None:
+        """Under the family's lock: spend ``s``'s refresh token; None when this tab holds none, or a
+        sibling renewed the family since (this copy's is spent). A rotated refresh token whose new
+        tokens are not proven yet is kept at once: a spent one is never sent again."""
+        marked = self.env.tabs.generation(s.family)
+        if (marked is not None and marked > s.generation) or not s.refresh_token:
+            return None
+        result = await self.steps.renew(s)
+        if result.pending is not None and not result.ended:
+            self.keeper.commit(result.pending, ROTATED, since=since)
+        return result
 
     async def renew_stored(self, s: Session) -> Session | None:
         """A restored copy whose access token expired (its ID token already checked): renewed with
         its refresh token under the family's lock, or, when a sibling tab renewed the family since
         (this copy's refresh token is spent), the tokens that sibling hands over. Not yet proven
         by userinfo; None when the new ID token is refused."""
-        result = await self.env.tabs.exclusively(f"hfsignin:refresh:{s.family}", lambda: self._renew_copy(s))
+        result = await self.env.tabs.exclusively(f"hfsignin:refresh:{s.family}", lambda: self._spend(s, self.keeper.epoch))
         if result is None:
             if await self.env.tabs.count(s.family) == 0:  # the tab that renewed has closed: spent for good
                 raise SignInError(E.SESSION_EXPIRED, "Your session has expired. Please sign in again.", reason="spent")
@@ -148,16 +154,6 @@ class Renewer:
         if result.ended and result.error.code == E.INVALID_ID_TOKEN:
             return None
         raise result.error  # session_expired (refused: wiped, reported as revoked) or a retry
-
-    async def _renew_copy(self, s: Session) -> Renewed | None:
-        """Under the lock: None when a sibling renewed the family since (this copy is spent)."""
-        marked = self.env.tabs.generation(s.family)
-        if marked is not None and marked > s.generation:
-            return None
-        result = await self.steps.renew(s)
-        if result.pending is not None and not result.ended:
-            self.keeper.commit(result.pending, ROTATED, since=self.keeper.epoch)
-        return result
 
     async def _ask(self, s: Session, wait: float) -> Session | None:
         """Ask the family for tokens newer than ``s``'s (or for a renewal) and wait for them."""
