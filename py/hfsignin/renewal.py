@@ -83,8 +83,7 @@ class Renewer:
 
     async def _refresh(self, s: Session) -> Session:
         if s.refresh_token:
-            renewed = await self.env.tabs.exclusively(f"hfsignin:refresh:{s.family}",
-                                                      lambda: self._refresh_locked(s.generation))
+            renewed = await self._locked(s, lambda: self._refresh_locked(s.generation))
             if renewed is not None:
                 return renewed
         current = self.keeper.current
@@ -98,6 +97,10 @@ class Renewer:
         if adopted is None:
             raise SignInError(E.NETWORK, "Your session is renewed by another tab, which did not hand it over.")
         return adopted
+
+    async def _locked(self, s: Session, fn):
+        """``fn()`` holding the family's renewal lock (every tab of this origin)."""
+        return await self.env.tabs.exclusively(f"hfsignin:refresh:{s.family}", fn)
 
     async def _refresh_locked(self, seen: int) -> Session | None:
         """Under the family's lock: this tab's renewal, or None when a sibling holds the newer tokens."""
@@ -140,7 +143,7 @@ class Renewer:
         its refresh token under the family's lock, or, when a sibling tab renewed the family since
         (this copy's refresh token is spent), the tokens that sibling hands over. Not yet proven
         by userinfo; None when the new ID token is refused."""
-        result = await self.env.tabs.exclusively(f"hfsignin:refresh:{s.family}", lambda: self._spend(s, self.keeper.epoch))
+        result = await self._locked(s, lambda: self._spend(s, self.keeper.epoch))
         if result is None:
             if await self.env.tabs.count(s.family) == 0:  # the tab that renewed has closed: spent for good
                 raise SignInError(E.SESSION_EXPIRED, "Your session has expired. Please sign in again.", reason="spent")
