@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .seed import SeedError
 from .server import DEFAULT_SPACE_ID, ROOT, DevHub, Options
-from .variants import CACHE, FRAMING, INJECT
+from .variants import CACHE, COOP, FRAMING, INJECT
 
 
 def parse_args(argv=None) -> Options:
@@ -39,6 +39,10 @@ def parse_args(argv=None) -> Options:
     p.add_argument("--framing", choices=FRAMING, default="self",
                    help="who may frame the sign-in and consent pages: the hub itself (default, like HF), no one "
                         "(X-Frame-Options: DENY), or any site")
+    p.add_argument("--coop", choices=COOP, default="none",
+                   help="Cross-Origin-Opener-Policy of the sign-in and consent pages: none (default; HF's is "
+                        "unknown) or same-origin (a popup that visits them loses window.opener, and its opener "
+                        "reads popup.closed as true)")
     p.add_argument("--no-jwks-cors", dest="jwks_cors", action="store_false",
                    help="serve /oauth/jwks without CORS headers (a browser's fetch fails at the network level)")
     p.add_argument("--no-expose-headers", dest="expose_headers", action="store_false",
@@ -53,8 +57,8 @@ def parse_args(argv=None) -> Options:
     a = p.parse_args(argv)
     return Options(host=a.host, hub_port=a.hub_port, space_port=a.space_port, site=a.site, seed=a.seed,
                    readme=a.readme, space_id=a.space_id, auto_login=a.auto_login, test_control=a.test_control,
-                   slow_body=a.slow_body, inject=a.inject, cache=a.cache, framing=a.framing, jwks_cors=a.jwks_cors,
-                   expose_headers=a.expose_headers, space_url=a.space_url, provider=a.provider,
+                   slow_body=a.slow_body, inject=a.inject, cache=a.cache, framing=a.framing, coop=a.coop,
+                   jwks_cors=a.jwks_cors, expose_headers=a.expose_headers, space_url=a.space_url, provider=a.provider,
                    client_id=a.client_id, verbose=a.verbose)
 
 

@@ -29,6 +29,11 @@ FRAMING_HEADERS = {
     "deny": {"X-Frame-Options": "DENY", "Content-Security-Policy": "frame-ancestors 'none'"},
     "any": {},
 }
+# The documents of a sign-in: /oauth/authorize (the sign-in page, the consent page, their errors
+# and the redirects back to the app) and the sign-in form's answer. With --coop same-origin they
+# send Cross-Origin-Opener-Policy: a popup that visits them loses its opener, and the opener's
+# handle reads closed. Whether huggingface.co's pages send it is unknown (docs/devhub.md).
+COOP_PATHS = ("/oauth/authorize", "/login")
 
 
 @dataclass
@@ -97,7 +102,8 @@ def preflight() -> Response | None:
 
 
 def response_headers(resp: Response) -> Response:
-    """CORS on the API and token side; framing headers on the pages; the same two for all."""
+    """CORS on the API and token side; framing headers on the pages; COOP, when on, on the sign-in
+    documents; the same two for all."""
     variants = current_hub().variants
     if is_cors_path():
         resp.headers["Access-Control-Allow-Origin"] = request.headers.get("Origin") or "*"
@@ -107,6 +113,8 @@ def response_headers(resp: Response) -> Response:
     elif request.path.startswith(("/oauth/authorize", "/login", "/logout")) or resp.mimetype == "text/html":
         for name, value in FRAMING_HEADERS[variants.framing].items():
             resp.headers.setdefault(name, value)
+    if variants.coop != "none" and request.path in COOP_PATHS and resp.mimetype != "application/json":
+        resp.headers.setdefault("Cross-Origin-Opener-Policy", variants.coop)
     resp.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     resp.headers.setdefault("X-Content-Type-Options", "nosniff")
     return resp

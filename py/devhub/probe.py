@@ -53,6 +53,7 @@ class Probe:
         ("/api/models: Retry-After, RateLimit* exposed (a guess)", "api_exposes_rate_limits"),
         ("/api/models?limit=2: next page in Link", "api_pages_with_link"),
         ("authorize: who may frame it (--framing)", "authorize_framing"),
+        ("authorize: Cross-Origin-Opener-Policy, unknown at HF (--coop)", "authorize_coop"),
     )
     SPACE_CHECKS = (
         ("Space index.html: Content-Security-Policy header", "space_policy"),
@@ -99,6 +100,11 @@ class Probe:
     @cached_property
     def models(self) -> httpx.Response:
         return self.get(self.hub + "/api/models?limit=2")
+
+    @cached_property
+    def authorize_page(self) -> httpx.Response:
+        """Where /oauth/authorize (without parameters) ends up, after its redirects."""
+        return self.http.get(self.endpoint("authorization_endpoint"), follow_redirects=True)
 
     @cached_property
     def index(self) -> httpx.Response:
@@ -150,11 +156,19 @@ class Probe:
         return 'Link: <…cursor=…>; rel="next"', seen, 'rel="next"' in link
 
     def authorize_framing(self) -> Outcome:
-        r = self.http.get(self.endpoint("authorization_endpoint"), follow_redirects=True)
+        r = self.authorize_page
         xfo = r.headers.get("x-frame-options", "")
         ancestors = frame_ancestors(r.headers.get("content-security-policy", ""))
         seen = f"{r.url.path}: X-Frame-Options {xfo or '-'}, frame-ancestors {ancestors or '-'}"
         return "the hub only (SAMEORIGIN, 'self')", seen, framing(xfo, ancestors) == "self"
+
+    def authorize_coop(self) -> Outcome:
+        """Whether a popup keeps its opener through the sign-in: any COOP but unsafe-none cuts it."""
+        r = self.authorize_page
+        hops = [*r.history, r]
+        seen = ", ".join(f"{h.url.path}: {h.headers.get('cross-origin-opener-policy') or '-'}" for h in hops)
+        ok = all(coop(h.headers.get("cross-origin-opener-policy", "")) == "none" for h in hops)
+        return "none (the opener keeps its popup)", seen, ok
 
     # -- the Space ---------------------------------------------------------------------------
 
@@ -200,6 +214,13 @@ def framing(xfo: str, ancestors: str) -> str:
     if ancestors:
         return {"'self'": "self", "'none'": "none", "*": "any"}.get(ancestors, ancestors)
     return {"SAMEORIGIN": "self", "DENY": "none", "": "any"}.get(xfo.upper(), xfo)
+
+
+def coop(header: str) -> str:
+    """A Cross-Origin-Opener-Policy header's policy: "none" for none or unsafe-none (a browser's
+    default), else the value (report-to parameters left out)."""
+    value = header.split(";", 1)[0].strip().lower()
+    return "none" if value in ("", "unsafe-none") else value
 
 
 def placement(html: str) -> tuple[str, bool | None]:

@@ -53,6 +53,7 @@ class Options:
     inject: str = "head-start"  # where window.huggingface goes: head-start, head-end or crlf-quirk
     cache: str = "revalidate"  # the Space's files: revalidate (all), or immutable (static_site/vendor/)
     framing: str = "self"  # sign-in and consent pages framable by: self (the hub), deny (no one), any
+    coop: str = "none"  # Cross-Origin-Opener-Policy of the sign-in and consent pages: same-origin or none
     jwks_cors: bool = True  # CORS headers on /oauth/jwks
     expose_headers: bool = True  # Access-Control-Expose-Headers (Link, Retry-After, RateLimit, ...)
     verbose: bool = False
@@ -78,8 +79,8 @@ class DevHub:
         self.card = read_card(options.readme or options.site / "README.md")
         try:
             self.variants = Variants(inject=options.inject, cache=options.cache, framing=options.framing,
-                                     jwks_cors=options.jwks_cors, expose_headers=options.expose_headers,
-                                     body_delay=options.slow_body)
+                                     coop=options.coop, jwks_cors=options.jwks_cors,
+                                     expose_headers=options.expose_headers, body_delay=options.slow_body)
         except VariantError as exc:
             raise SeedError(str(exc)) from None
         self._servers: list[BaseWSGIServer] = []

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass
 INJECT = ("head-start", "head-end", "crlf-quirk")
 CACHE = ("revalidate", "immutable")
 FRAMING = ("self", "deny", "any")
+COOP = ("same-origin", "none")
 MAX_BODY_DELAY = 30
 
 
@@ -25,6 +26,7 @@ RULES = {
     "inject": (lambda v: v in INJECT, f"inject is one of {', '.join(INJECT)}"),
     "cache": (lambda v: v in CACHE, f"cache is one of {', '.join(CACHE)}"),
     "framing": (lambda v: v in FRAMING, f"framing is one of {', '.join(FRAMING)}"),
+    "coop": (lambda v: v in COOP, f"coop is one of {', '.join(COOP)}"),
     "jwks_cors": (lambda v: isinstance(v, bool), "jwks_cors is true or false"),
     "expose_headers": (lambda v: isinstance(v, bool), "expose_headers is true or false"),
     "body_delay": (_seconds, f"body_delay is seconds between 0 and {MAX_BODY_DELAY}"),
@@ -36,6 +38,7 @@ class Variants:
     inject: str = "head-start"  # where window.huggingface goes in index.html
     cache: str = "revalidate"  # Cache-Control of the Space's files
     framing: str = "self"  # who may frame the sign-in and consent pages
+    coop: str = "none"  # Cross-Origin-Opener-Policy of the sign-in and consent pages (HF's is unknown)
     jwks_cors: bool = True  # CORS headers on /oauth/jwks
     expose_headers: bool = True  # Access-Control-Expose-Headers on the API and token side
     body_delay: float = 0.0  # seconds between index.html's </head> and the rest: a slow network
