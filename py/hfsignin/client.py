@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable
+from functools import partial
 
 from . import errors as E
-from .callback import has_callback, parse_callback, strip_response_params
+from .callback import Callback, has_callback, parse_callback, strip_response_params
 from .config import Config, resolve_config
 from .discovery import ProviderMetadata
 from .environment import Environment
 from .errors import SignInError
 from .hub_api import HubApi
 from .keeper import EXPIRED, REFUSED, RESTORED, REVOKED, ROTATED, SIGNED_IN, SIGNED_OUT, SessionKeeper
+from .popup import TIMEOUT_SECONDS, PopupSignIn, callback_uri, fall_back
 from .provider import Provider
 from .renewal import Renewal, Renewer
 from .session import Session, SessionStore
@@ -44,7 +46,7 @@ class HFSignIn:
 
     def __init__(self, client_id: str | None = None, *, scopes: str | Iterable[str] | None = None,
                  provider_url: str | None = None, redirect_uri: str | None = None, env: Environment | None = None,
-                 timeout: float = 15.0, persist: str = "tab") -> None:
+                 timeout: float = 15.0, persist: str = "tab", popup_timeout: float = TIMEOUT_SECONDS) -> None:
         if env is None:
             from .environment import browser_environment
 
@@ -70,6 +72,7 @@ class HFSignIn:
         self.api = HubApi(env.transport, self.config.provider_url, self.fresh_session,
                           on_unauthorized=self._still_authorized)
         self._checking = None
+        self.popups = PopupSignIn(env.popups, clock=env.clock, timeout=popup_timeout)
         env.tabs.listen(self.renewer.siblings.on_message)
         env.on_wake(self.wake)
 
@@ -94,26 +97,34 @@ class HFSignIn:
         """
         return await self.steps.authorize_url(return_to=return_to, scopes=scopes, org_ids=org_ids, prompt=prompt)
 
-    async def login(self, **options) -> None:
-        """Leave for the provider (see ``login_url`` for the options) the way this page can: the
-        tab itself, or, in a frame that cannot sign in, a new tab (``navigation``)."""
-        await self.env.navigator.leave(lambda: self.login_url(**options))
+    def login(self, *, popup: bool = False, **options) -> Awaitable[Session | None]:
+        """Sign in (options: ``login_url``); call it in the click, before any ``await``. ``popup=True``
+        signs in through a window, with no page load (``popup``: a second click, a blocked or closed
+        window); else, or with no windows here, leave for the provider the way this page can."""
+        leave = partial(self.env.navigator.leave, lambda: self.login_url(**options))
+        if not popup or self.popups.popups is None:
+            return asyncio.ensure_future(leave())
+        back_to = callback_uri(self.env.navigator.current_url())
+        return self.popups.start(lambda: self.steps.authorize_url(redirect_uri=back_to, **options), self._complete,
+                                 self.transactions.forget, partial(fall_back, leave, self.env.navigator.redirects()))
 
     def has_callback(self) -> bool:
         return has_callback(self.env.navigator.current_url())
 
     async def handle_redirect(self) -> Session | None:
-        """Finish a sign-in if the page URL is a callback; None when it is not.
-
-        The response parameters leave the address bar first, whatever happens next, so a
-        reload or Back never replays the code.
-        """
+        """Finish a sign-in if the page URL is a callback; None when it is not. The response
+        parameters leave the address bar first, whatever happens next: a reload or Back never replays the code."""
         url = self.env.navigator.current_url()
         if not has_callback(url):
             return None
         self.env.navigator.replace_url(strip_response_params(url))
+        return await self._complete(parse_callback(url))
+
+    handle_redirect_if_present = handle_redirect
+
+    async def _complete(self, callback: Callback) -> Session:
+        """The provider's response (a redirect's or a popup's) → the attempt it answers → tokens."""
         self.provider.fresh_attempt()
-        callback = parse_callback(url)
         tx = self.transactions.take(callback.state)
         if callback.iss is not None and callback.iss != tx.issuer:
             raise SignInError(E.ISSUER_MISMATCH, "The sign-in response came from an unexpected provider, so it was ignored.")
@@ -128,8 +139,6 @@ class HFSignIn:
         if tx.return_to and safe_return_path(tx.return_to):
             self.env.navigator.replace_url(tx.return_to)
         return session
-
-    handle_redirect_if_present = handle_redirect
 
     # -- a stored session ----------------------------------------------------------------------
 
@@ -274,6 +283,7 @@ class HFSignIn:
         Hugging Face has no revocation endpoint: the tokens stay valid until they expire unless
         the visitor revokes the app in their settings (``connected_apps_url``)."""
         self.transactions.clear()
+        self.popups.cancel()
         s = self.keeper.current
         holders = self.env.tabs.count(s.family) if s is not None else None  # before this tab lets go
         self.keeper.commit(None, SIGNED_OUT, since=self.keeper.epoch)  # wiped before anything is awaited

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from .config import INJECTED_SCRIPT, variables_from_script
 from .jws import Verifier
 from .navigation import Navigator
+from .popup import Popups
 from .storage import Storage
 from .tabs import SoloTabs, Tabs
 from .transport import Transport
@@ -37,6 +38,7 @@ class Environment:
     # ``on_wake(callback)``: call back when the page may have slept (shown again, focused,
     # restored from the back/forward cache, back online), so a renewal due meanwhile happens now.
     on_wake: Callable[[Callable[[], None]], None] = _no_wake
+    popups: Popups | None = None  # windows for popup sign-in (``popup``); None: login(popup=True) redirects
 
 
 def space_variables() -> tuple[dict[str, object], bool]:
@@ -98,6 +100,7 @@ def browser_environment() -> Environment:
 
     from .jws import WebCryptoVerifier
     from .navigation import BrowserNavigator
+    from .popup import BrowserPopups
     from .storage import WebStorage
     from .tabs import BrowserTabs
     from .transport import FetchTransport
@@ -117,11 +120,12 @@ def browser_environment() -> Environment:
         tabs=BrowserTabs(),
         shared_storage=shared,
         on_wake=browser_wake,
+        popups=BrowserPopups(),
     )
 
 
 def local_environment(url: str, *, storage=None, variables=None, clock=None, client=None, tabs=None,
-                      shared_storage=None) -> Environment:
+                      shared_storage=None, popups=None) -> Environment:
     """CPython stand-ins: a dict for storage, httpx, ``cryptography``, a recorded address bar;
     ``tabs`` (a ``TabHub().tab()``) and ``shared_storage`` to play several tabs of one browser."""
     from .jws import CryptographyVerifier
@@ -138,4 +142,5 @@ def local_environment(url: str, *, storage=None, variables=None, clock=None, cli
         variables=variables or {},
         tabs=tabs if tabs is not None else SoloTabs(),
         shared_storage=shared_storage,
+        popups=popups,
     )

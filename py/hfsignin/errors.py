@@ -33,6 +33,10 @@ INSUFFICIENT_SCOPE = "insufficient_scope"
 RATE_LIMITED = "rate_limited"
 API_ERROR = "api_error"
 INVALID_RESPONSE = "invalid_response"
+POPUP_BLOCKED = "popup_blocked"
+POPUP_CLOSED = "popup_closed"
+POPUP_TIMEOUT = "popup_timeout"
+CANCELLED = "cancelled"
 
 _MAX_DETAIL = 300
 

@@ -6,6 +6,9 @@ same shape (``leave(make_url)``), so the sign-in steps never know which one ran.
   ``data-embed="space"``): the frame itself goes, after asking the page to let it scroll.
 - ``NewTab``: a frame that cannot sign in (any other frame, or storage blocked) opens this Space in
   a new top-level tab that signs in there (``?sign-in``); no attempt is started in the frame.
+
+A popup sign-in (``popup``) leaves nothing: it opens a window, and uses these only as its fallback
+when the browser blocks the window.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ SIGN_IN_FLAG = "sign-in"  # the query flag that makes a page start a sign-in as 
 class Navigator(Protocol):
     def current_url(self) -> str: ...
     def replace_url(self, url: str) -> None: ...  # history.replaceState: no load, no history entry
+    def redirects(self) -> bool: ...  # whether ``leave`` takes this page itself (no window opened)
 
     async def leave(self, make_url: MakeUrl) -> None:
         """Leave the page to sign in, the way this page can."""
@@ -77,6 +81,9 @@ class BrowserNavigator:
                 else Redirect()
         return self.way
 
+    def redirects(self) -> bool:
+        return not isinstance(self._way(), NewTab)
+
     def current_url(self) -> str:
         import js
 
@@ -101,6 +108,9 @@ class MemoryNavigator:
 
     def current_url(self) -> str:
         return self.url
+
+    def redirects(self) -> bool:
+        return True
 
     def replace_url(self, url: str) -> None:
         from urllib.parse import urljoin

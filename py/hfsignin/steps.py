@@ -59,8 +59,10 @@ class SignInSteps:
         return tuple(s for s in self.config.scopes if s in wanted or s == "openid")
 
     async def authorize_url(self, *, return_to: str | None = None, scopes: str | Iterable[str] | None = None,
-                            org_ids: Iterable[str] = (), prompt: str | None = None) -> str:
-        """A new Transaction, stored for this tab, and the provider URL that starts it."""
+                            org_ids: Iterable[str] = (), prompt: str | None = None,
+                            redirect_uri: str | None = None) -> str:
+        """A new Transaction, stored for this tab, and the provider URL that starts it (back to
+        ``redirect_uri``: a popup's callback page; by default the configured one, or this page)."""
         self.provider.fresh_attempt()
         md = await self.provider.metadata()
         requested = self._scopes(scopes)
@@ -73,7 +75,7 @@ class SignInSteps:
             raise SignInError(E.INVALID_CONFIG, "Only prompt='consent' is supported.")
         tx = Transaction(
             state=random_token(), nonce=random_token(), code_verifier=generate_verifier(),
-            redirect_uri=self.config.redirect_uri or page_url(self.env.navigator.current_url()),
+            redirect_uri=redirect_uri or self.config.redirect_uri or page_url(self.env.navigator.current_url()),
             issuer=md.issuer, client_id=self.config.client_id, scopes=requested, created_at=self.env.clock(),
             return_to=return_to, org_ids=orgs, prompt=prompt,
         )

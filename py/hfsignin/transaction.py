@@ -109,6 +109,11 @@ class TransactionStore:
         self.purge()
         self.storage.set(PREFIX + tx.state, tx.to_json())
 
+    def forget(self, state: str) -> None:
+        """Drop the Transaction for ``state`` (an attempt that ended without an answer)."""
+        if is_well_formed_state(state):
+            self.storage.remove(PREFIX + state)
+
     def take(self, state: str | None) -> Transaction:
         """Load and delete the Transaction for ``state`` (single use).
 
