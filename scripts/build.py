@@ -181,7 +181,8 @@ def build(out: Path = DIST) -> list[Path]:
     out.mkdir()
     published, _ = build_library(out)
     wheel = browser_wheel(published, out / SPACE_WHEEL_DIR).relative_to(out).as_posix()
-    shutil.copy2(ROOT / "index.html", out / "index.html")
+    for page in ("index.html", "callback.html"):
+        shutil.copy2(ROOT / page, out / page)
     config = dist_config((ROOT / "pyscript.toml").read_text(), wheel)
     (out / "pyscript.toml").write_text(config)
     for rel in browser_sources(config):

@@ -66,6 +66,9 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def devhub():
     hub = DevHub(Options(hub_port=0, space_port=0, test_control=True)).start()
+    # The journeys written for the redirect flow keep it (the Space's fallback, and a Space
+    # variable's choice); tests/e2e/test_popup.py signs in through the window, the Space's default.
+    hub.variables["HFSIGNIN_SIGN_IN"] = "redirect"
     yield hub
     hub.stop()
 

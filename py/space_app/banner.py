@@ -40,11 +40,11 @@ class Banner:
         self.el.removeAttribute("data-error")
         self.retry = None
 
-    async def run_retry(self) -> None:
+    def run_retry(self):
+        """Called in the click, so a retry that opens a sign-in window opens it in the click."""
         retry = self.retry
         self.hide()
-        if retry is not None:
-            await retry()
+        return retry() if retry is not None else None
 
     def fault(self, exc: Exception) -> None:
         """An unexpected exception: said plainly, with the details kept out of the page."""

@@ -10,13 +10,14 @@ from pyscript import document
 from hfsignin import HFSignIn, SignInError
 from hfsignin import errors as E
 from hfsignin.environment import browser_environment
+from hfsignin.popup import TIMEOUT_SECONDS
 
 from . import profile_page, urllib_demo
 from .banner import Banner
 from .dom import announce, console_warn, mark, on, on_fault, q, set_text, show, spawn, take_query_flag
 from .profile import PRIVATE_SCOPE, profile_of, sign_in_scopes, signed_out_announcement, signed_out_note, trust_line
 from .repos import TABS, RepoBoard
-from .states import COMPLETING, REDIRECTING, SIGNED_IN, SIGNED_OUT, Page
+from .states import COMPLETING, POPUP, REDIRECTING, SIGNED_IN, SIGNED_OUT, Page
 from .states import ERROR as ERROR_STATE
 from .tabs import Tabs
 from .text import SESSION_ENDED, provider_note
@@ -27,6 +28,8 @@ STALE_CALLBACK = frozenset({E.TRANSACTION_MISSING, E.STATE_MISMATCH})
 class App:
     def __init__(self) -> None:
         self.auth: HFSignIn | None = None
+        self.popup = None  # the pending popup sign-in (hfsignin.popup), while its window is open
+        self.use_popup = True
         self.board: RepoBoard | None = None
         self.sign_in_button = q('[data-action="sign-in"]')
         self.page = Page(document.documentElement, busy_text=q("#busy-text"), sign_in_button=self.sign_in_button,
@@ -39,6 +42,8 @@ class App:
         if not self.framed:  # framed, boot.js made the button a link to a new tab
             on(self.sign_in_button, "click", lambda evt: self.sign_in())
         on(q('[data-action="sign-out"]'), "click", lambda evt: self.sign_out())
+        on(q('[data-action="show-popup"]'), "click", lambda evt: self.sign_in())
+        on(q('[data-action="cancel-popup"]'), "click", lambda evt: self.cancel_popup())
         on(q('[data-action="grant-more"]'), "click", lambda evt: self.change_access())
         on(q('[data-action="grant-private"]'), "click", lambda evt: self.change_access(add=PRIVATE_SCOPE))
         on(q('[data-action="urllib-whoami"]'), "click", lambda evt: urllib_demo.whoami(self.auth))
@@ -57,7 +62,11 @@ class App:
         try:
             env = browser_environment()
             # A Space variable may keep the session for the browser instead of the tab (docs/space.md).
-            self.auth = HFSignIn(env=env, persist=str(env.variables.get("HFSIGNIN_PERSIST") or "tab"))
+            # Space variables (docs/space.md): keep the session for the browser instead of the tab; sign in
+            # by leaving the page instead of through a window; how long a sign-in window is waited for.
+            self.auth = HFSignIn(env=env, persist=str(env.variables.get("HFSIGNIN_PERSIST") or "tab"),
+                                 popup_timeout=popup_timeout(env.variables.get("HFSIGNIN_POPUP_TIMEOUT")))
+            self.use_popup = str(env.variables.get("HFSIGNIN_SIGN_IN") or "popup") != "redirect"
         except SignInError as exc:
             self.fail(exc, retry=None)
             return
@@ -65,6 +74,7 @@ class App:
         self.auth.on_session_end(self.session_ended)
         self.auth.on_session(self.session_changed)
         self.auth.on_renewal(lambda renewal: profile_page.show_session_lines(self.auth))
+        self.auth.popups.on_status(self.popup_status)
         spawn(urllib_demo.patch_soon())
         show(q("#private-option"), PRIVATE_SCOPE in self.auth.config.scopes)
         set_text(q("#provider-note"), provider_note(self.auth.config.provider_url))
@@ -89,8 +99,8 @@ class App:
         if session is not None:
             mark("session")
             await self.show_signed_in(session)
-        elif wants_sign_in:
-            await self.sign_in()
+        elif wants_sign_in:  # not in a click: no window would open, so this tab itself goes
+            await self.sign_in(popup=False)
         else:
             self.show_signed_out()
 
@@ -128,18 +138,69 @@ class App:
         except SignInError:
             pass  # the click will show the problem, with a retry
 
-    async def sign_in(self, scopes=None, prompt=None) -> None:
+    def sign_in(self, scopes=None, prompt=None, *, popup=True):
+        """Called in the click: the sign-in window opens in it (``hfsignin.popup``). Returns what
+        is left to await (``on`` runs it), or None when a window already open was focused."""
         if self.framed:  # a retry in a frame that cannot sign in: the library's navigator opens a new tab
-            await self.auth.login()
-            return
+            return self.auth.login()
         if scopes is None:
             scopes = sign_in_scopes(self.auth.config.scopes, None, want_private=q("#want-private").checked)
         self.banner.hide()
-        self.page.enter(REDIRECTING)
+        popup = popup and self.use_popup
+        pending = self.auth.login(popup=popup, scopes=scopes, prompt=prompt)
+        if pending is self.popup:
+            return None  # the library focused the open window
+        if popup and self.auth.popups.pending:
+            self.popup = pending
+            self.page.enter(POPUP)
+        else:
+            self.page.enter(REDIRECTING)  # no window (blocked): the page itself goes
+        return self._signed_in_by(pending, lambda: self.sign_in(scopes, prompt))
+
+    async def _signed_in_by(self, pending, retry) -> None:
         try:
-            await self.auth.login(scopes=scopes, prompt=prompt)
+            session = await pending
         except SignInError as exc:
-            self.fail(exc, retry=lambda: self.sign_in(scopes, prompt))
+            if pending is self.popup:
+                self.popup = None
+                self._popup_failed(exc, retry)
+            elif self.page.state == REDIRECTING:
+                self.fail(exc, retry=retry)
+            return
+        if pending is not self.popup:
+            return  # the page is leaving for the provider
+        self.popup = None
+        mark("session")
+        await self.show_signed_in(session)
+
+    def _popup_failed(self, exc: SignInError, retry) -> None:
+        if exc.code == E.CANCELLED:
+            if self.page.state == POPUP:  # cancelled here (not by a sign-out, which says its own)
+                self.show_signed_out()
+                announce("Sign-in cancelled")
+                self.sign_in_button.focus()
+            return
+        if exc.code == E.POPUP_CLOSED:
+            self.show_signed_out(exc.message)
+            announce("Sign-in window closed")
+            self.sign_in_button.focus()
+            return
+        if self.auth.session is not None:  # e.g. a denied re-consent: still signed in as before
+            spawn(self.show_signed_in(self.auth.session))
+            self.banner.error(exc, retry=retry)
+            return
+        self.fail(exc, retry=retry)
+        q("#banner").focus()
+
+    def popup_status(self, status: str) -> None:
+        if status == "answered" and self.page.state == POPUP:
+            self.page.enter(COMPLETING)
+        elif status == "waiting" and self.page.state == POPUP:
+            set_text(q("#busy-text"), "Waiting for Hugging Face… If you closed its window, cancel and sign in again.")
+
+    def cancel_popup(self) -> None:
+        if self.auth.popups.pending:
+            self.auth.popups.cancel()
 
     def page_shown(self, evt) -> None:
         """Back from the provider's page to this page as it was left (a browser's back-forward
@@ -152,11 +213,11 @@ class App:
         else:
             self.page.enter(SIGNED_IN, name=profile_of(session, self.auth.config.provider_url, ()).name)
 
-    async def change_access(self, add: str | None = None) -> None:
+    def change_access(self, add: str | None = None):
         """The consent page again (to share other organizations, or ``add`` a scope), keeping the granted scopes."""
         session = self.auth.session
         granted = session.scopes if session is not None else ([] if add else self.auth.config.scopes)
-        await self.sign_in(scopes=sign_in_scopes(self.auth.config.scopes, granted, add=add), prompt="consent")
+        return self.sign_in(scopes=sign_in_scopes(self.auth.config.scopes, granted, add=add), prompt="consent")
 
     def sign_out(self) -> None:
         signed_out = self.auth.sign_out()  # memory and storage are wiped now, in the click's own task
@@ -210,6 +271,15 @@ class App:
         q("#sort").value = self.board.sort_key
         await self.board.load()
         mark("repos")
+
+
+def popup_timeout(value) -> float:
+    """``HFSIGNIN_POPUP_TIMEOUT`` in seconds (5 to 3600); anything else: the library's default."""
+    try:
+        seconds = float(str(value))
+    except ValueError:
+        return TIMEOUT_SECONDS
+    return seconds if 5 <= seconds <= 3600 else TIMEOUT_SECONDS
 
 
 def start() -> None:

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 LOADING, COMPLETING, REDIRECTING = "loading", "completing", "redirecting"
 SIGNED_OUT, SIGNED_IN, ERROR = "signed-out", "signed-in", "error"
-ANY = frozenset({LOADING, COMPLETING, REDIRECTING, SIGNED_OUT, SIGNED_IN, ERROR})
+POPUP = "popup"  # a sign-in window is open; this page waits for its answer (hfsignin.popup)
+ANY = frozenset({LOADING, COMPLETING, REDIRECTING, SIGNED_OUT, SIGNED_IN, ERROR, POPUP})
 WARNING = "hfsignin app: illegal page-state transition"
 
 
@@ -39,10 +40,16 @@ STATES: dict[str, PageState] = {
         views=frozenset({"signed-out", "busy"}), after=frozenset(),
         busy="Restoring your session…", boot="the initial state, in index.html"),
     COMPLETING: PageState(
-        views=frozenset({"busy"}), after=frozenset({LOADING}),
+        # From popup: the window's answer arrived, the code is exchanged.
+        views=frozenset({"busy"}), after=frozenset({LOADING, POPUP}),
         busy="Completing sign-in…", boot="the URL is a return from the provider"),
+    POPUP: PageState(
+        # The busy view with Cancel and "Show the window" (index.html #popup-actions).
+        views=frozenset({"busy"}), after=frozenset({SIGNED_OUT, SIGNED_IN, ERROR}),
+        busy="Finish signing in in the Hugging Face window…",
+        announce="A Hugging Face window opened: finish signing in there"),
     REDIRECTING: PageState(
-        views=frozenset({"busy"}), after=frozenset({LOADING, SIGNED_OUT, SIGNED_IN, ERROR}),
+        views=frozenset({"busy"}), after=frozenset({LOADING, SIGNED_OUT, SIGNED_IN, ERROR, POPUP}),
         busy="Taking you to Hugging Face…", announce="Taking you to Hugging Face to sign in"),
     SIGNED_OUT: PageState(
         # A session can end at any moment: renewal refused, signed out in another tab.
@@ -53,7 +60,7 @@ STATES: dict[str, PageState] = {
         views=frozenset({"signed-in"}), after=frozenset({LOADING, COMPLETING, REDIRECTING, SIGNED_OUT, ERROR}),
         announce="Signed in as {name}", mark="profile"),
     ERROR: PageState(
-        views=frozenset({"signed-out"}), after=frozenset({LOADING, COMPLETING, REDIRECTING, SIGNED_OUT}),
+        views=frozenset({"signed-out"}), after=frozenset({LOADING, COMPLETING, REDIRECTING, SIGNED_OUT, POPUP}),
         sign_in=True, boot="Python could not start (the watchdog)"),
 }
 

@@ -63,6 +63,10 @@ ERRORS: dict[str, Words] = {
     E.RATE_LIMITED: Words("Hugging Face asked us to slow down", "Hugging Face asked this Space to wait.", _AGAIN),
     E.API_ERROR: Words("Hugging Face could not answer", "The Hub could not answer this request.", _AGAIN),
     E.INVALID_RESPONSE: Words("Hugging Face sent something unexpected", "The Hub sent an unusable answer.", _AGAIN),
+    E.POPUP_BLOCKED: Words("The sign-in window was blocked", "Your browser blocked the sign-in window.", _AGAIN),
+    E.POPUP_CLOSED: Words("Sign-in window closed", "You closed the sign-in window before finishing.", "Sign in again"),
+    E.POPUP_TIMEOUT: Words("Hugging Face did not answer", "The sign-in window did not answer in time.", _AGAIN),
+    E.CANCELLED: Words("Sign-in cancelled", "Sign-in was cancelled.", "Sign in again"),
     INTERNAL: Words("Something went wrong", "The page hit an unexpected problem. Reloading usually fixes it.",
                     "Reload"),
 }
