@@ -27,12 +27,19 @@
     stray: ["Nothing to finish here", "This page finishes a sign-in started from the Space."]
   };
 
+  function whenParsed(fn) {
+    if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", fn);
+    else fn();
+  }
+
   function say(which) {
-    document.getElementById("callback-title").textContent = texts[which][0];
-    document.getElementById("callback-message").textContent = texts[which][1];
-    document.getElementById("callback-spinner").hidden = true;
-    document.getElementById("callback-actions").hidden = which === "done";
-    document.getElementById("callback-open").hidden = which !== "cut" && which !== "stray";
+    whenParsed(function () {
+      document.getElementById("callback-title").textContent = texts[which][0];
+      document.getElementById("callback-message").textContent = texts[which][1];
+      document.getElementById("callback-spinner").hidden = true;
+      document.getElementById("callback-actions").hidden = which === "done";
+      document.getElementById("callback-open").hidden = which !== "cut" && which !== "stray";
+    });
   }
 
   var done = false;
@@ -43,26 +50,24 @@
     window.close();
   }
 
-  function start() {
+  whenParsed(function () {
     document.getElementById("callback-close").addEventListener("click", function () { window.close(); });
-    if (typeof message.state !== "string" || !message.state) {
-      say("stray");
-      return;
-    }
-    var opener = window.opener;
-    if (opener) {
-      addEventListener("message", function (event) {
-        if (event.origin === location.origin && event.source === opener) received(event.data);
-      });
-      try { opener.postMessage(message, location.origin); } catch (e) { /* the opener went elsewhere */ }
-    } else if (typeof BroadcastChannel === "function") {
-      var channel = new BroadcastChannel(CHANNEL + message.state);
-      channel.onmessage = function (event) { received(event.data); };
-      channel.postMessage(message);
-    }
-    setTimeout(function () { if (!done) say(opener ? "unanswered" : "cut"); }, WAIT_MS);
+  });
+  // The answer goes at once, before the page's style or body: the opener is waiting.
+  if (typeof message.state !== "string" || !message.state) {
+    say("stray");
+    return;
   }
-
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
-  else start();
+  var opener = window.opener;
+  if (opener) {
+    addEventListener("message", function (event) {
+      if (event.origin === location.origin && event.source === opener) received(event.data);
+    });
+    try { opener.postMessage(message, location.origin); } catch (e) { /* the opener went elsewhere */ }
+  } else if (typeof BroadcastChannel === "function") {
+    var channel = new BroadcastChannel(CHANNEL + message.state);
+    channel.onmessage = function (event) { received(event.data); };
+    channel.postMessage(message);
+  }
+  setTimeout(function () { if (!done) say(opener ? "unanswered" : "cut"); }, WAIT_MS);
 })();
