@@ -29,7 +29,7 @@ def pytest_runtest_makereport(item, call):
     setattr(item, f"rep_{rep.when}", rep)
 
 
-FIREFOX_FILES = {"test_firefox.py", "test_widths_a11y.py"}
+FIREFOX_FILES = {"test_firefox.py", "test_widths_a11y.py", "test_popup.py"}
 
 
 def _require_browsers(chromium: bool, firefox: bool) -> None:

@@ -196,7 +196,10 @@ class App:
         if status == "answered" and self.page.state == POPUP:
             self.page.enter(COMPLETING)
         elif status == "waiting" and self.page.state == POPUP:
-            set_text(q("#busy-text"), "Waiting for Hugging Face… If you closed its window, cancel and sign in again.")
+            set_text(q("#busy-text"), "Waiting for Hugging Face… If you closed its window, cancel or open it again.")
+            set_text(q('[data-action="show-popup"]'), "Open the sign-in window again")
+        elif status == "opened":
+            set_text(q('[data-action="show-popup"]'), "Show the sign-in window")
 
     def cancel_popup(self) -> None:
         if self.auth.popups.pending:
