@@ -1,7 +1,7 @@
 """Everything hfsignin needs from the outside world, in one place.
 
-``browser_environment()`` wires the real browser (sessionStorage, fetch,
-WebCrypto, the address bar, ``window.huggingface.variables``);
+``browser_environment()`` wires the real browser (sessionStorage, or memory where
+the browser refuses it; fetch, WebCrypto, the address bar, ``window.huggingface.variables``);
 ``local_environment()`` wires CPython stand-ins so the whole flow runs in tests.
 """
 
@@ -30,6 +30,9 @@ class Environment:
     transport: Transport
     navigator: Navigator
     verifier: Verifier
+    # "session": ``storage`` is sessionStorage. "memory": the browser refused it (a frame with
+    # third-party storage blocked), so it is a MemoryStorage, gone with the page.
+    storage_kind: str = "session"
     clock: Callable[[], float] = time.time
     variables: Mapping[str, object] = field(default_factory=dict)
     variables_unreadable: bool = False  # Hugging Face's script is in the page but could not be read
@@ -101,17 +104,16 @@ def browser_environment() -> Environment:
     from .jws import WebCryptoVerifier
     from .navigation import BrowserNavigator
     from .popup import BrowserPopups
-    from .storage import WebStorage
+    from .storage import tab_storage, usable_storage
     from .tabs import BrowserTabs
     from .transport import FetchTransport
 
     variables, unreadable = space_variables()
-    try:
-        shared = WebStorage(js.window.localStorage)
-    except Exception:  # noqa: BLE001 - blocked: persist="local" then reports storage_unavailable
-        shared = None
+    storage, storage_kind = tab_storage(lambda: js.window.sessionStorage)
+    shared = usable_storage(lambda: js.window.localStorage)  # None: persist="local" reports storage_unavailable
     return Environment(
-        storage=WebStorage(js.window.sessionStorage),
+        storage=storage,
+        storage_kind=storage_kind,
         transport=FetchTransport(),
         navigator=BrowserNavigator(),
         verifier=WebCryptoVerifier(),

@@ -1,8 +1,9 @@
 """Key/value storage behind a small interface: sessionStorage in the browser,
-a dict in CPython tests."""
+a dict in CPython tests (and in a browser that refuses this page its storage)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from .errors import STORAGE_UNAVAILABLE, SignInError
@@ -68,3 +69,30 @@ class WebStorage:
             return [self._s.key(i) for i in range(self._s.length)]
 
         return [k for k in self._guard(read) if isinstance(k, str)]
+
+
+SESSION, MEMORY = "session", "memory"  # what ``tab_storage`` chose (``Environment.storage_kind``)
+PROBE_KEY = "hfsignin:probe"  # the key static_site/boot.js probes sessionStorage with
+
+
+def usable_storage(open_storage: Callable[[], object]) -> WebStorage | None:
+    """The DOM Storage ``open_storage()`` gives (``lambda: window.sessionStorage``) when this page may
+    use it: it can be read, and it takes a write and a removal (boot.js probes the same way); None
+    when the browser refuses it. A cross-site frame with third-party storage blocked throws
+    SecurityError as soon as it is read (Chromium: sessionStorage and localStorage; Firefox:
+    localStorage); a full one throws on the write."""
+    try:
+        js_storage = open_storage()
+        js_storage.setItem(PROBE_KEY, "1")
+        js_storage.removeItem(PROBE_KEY)
+    except Exception:  # noqa: BLE001 - a JsException from the browser
+        return None
+    return WebStorage(js_storage)
+
+
+def tab_storage(open_storage: Callable[[], object]) -> tuple[Storage, str]:
+    """This tab's storage and which it is: sessionStorage (``"session"``) when the page may use it,
+    else a ``MemoryStorage`` (``"memory"``) that lasts as long as the page does: a sign-in still
+    works, a reload forgets it."""
+    found = usable_storage(open_storage)
+    return (found, SESSION) if found is not None else (MemoryStorage(), MEMORY)
