@@ -9,8 +9,10 @@ to the others. A tab adopts tokens from the channel only after checking them as
 a restore does.
 
 ``BrowserTabs``: Web Locks, BroadcastChannel and a localStorage marker (not a
-secret: a family id and a number). ``LocalTabs``: the same in one process, for
-tests (several ``HFSignIn`` objects playing tabs, one of them possibly frozen).
+secret: a family id and a number); what the browser lacks or refuses (a frame with
+third-party storage blocked) it does as ``SoloTabs`` would. ``LocalTabs``: the same
+in one process, for tests (several ``HFSignIn`` objects playing tabs, one of them
+possibly frozen).
 ``SoloTabs``: a single tab, nothing to coordinate.
 """
 
@@ -147,8 +149,11 @@ class LocalTabs(SoloTabs):
 
 
 class BrowserTabs:
-    """Web Locks, a BroadcastChannel and localStorage. Where one is missing (an old
-    browser, storage blocked) that part degrades to a single tab's behaviour."""
+    """Web Locks, a BroadcastChannel and localStorage. Where one is missing or refused
+    (an old browser; a cross-site frame with third-party storage blocked, where Web Locks
+    reject with SecurityError, localStorage throws and Firefox's BroadcastChannel throws)
+    that part behaves as a single tab's, without an error: no other tab of this browser
+    can share such a frame's storage, so there is nobody to coordinate with."""
 
     def __init__(self) -> None:
         import js
@@ -160,6 +165,7 @@ class BrowserTabs:
         self._keep = []  # JS callbacks must outlive the calls that registered them
         self._channel = None
         self._solo = SoloTabs()
+        self._locks_refused = False  # the browser refused Web Locks once: it does for the page's life
         try:
             self._channel = js.BroadcastChannel.new(CHANNEL)
             self._channel.onmessage = self._proxy(self._receive)
@@ -175,7 +181,10 @@ class BrowserTabs:
 
     @property
     def _locks(self):
-        return getattr(self._js.navigator, "locks", None)
+        return None if self._locks_refused else getattr(self._js.navigator, "locks", None)
+
+    def _refuse_locks(self, error=None) -> None:
+        self._locks_refused = True
 
     def _receive(self, event) -> None:
         try:
@@ -193,15 +202,24 @@ class BrowserTabs:
         from pyodide.ffi import create_once_callable
 
         outcome = asyncio.get_running_loop().create_future()
+        started = False
 
         async def run():
+            nonlocal started
+            started = True
             try:
                 outcome.set_result(await fn())
             except BaseException as exc:  # noqa: BLE001 - handed back below, outside the lock
                 outcome.set_exception(exc)
 
         # The lock is held until the promise the callback returns settles.
-        await locks.request(name, create_once_callable(lambda lock: asyncio.ensure_future(run())))
+        try:
+            await locks.request(name, create_once_callable(lambda lock: asyncio.ensure_future(run())))
+        except Exception:  # noqa: BLE001 - refused before ``fn`` ran (SecurityError): alone, run it
+            if started:
+                raise
+            self._refuse_locks()
+            return await fn()
         return await outcome
 
     def post(self, message):
@@ -219,8 +237,10 @@ class BrowserTabs:
 
     def generation(self, family):
         storage = self._storage()
+        if storage is None:
+            return self._solo.generation(family)
         try:
-            value = storage.getItem(MARKER_PREFIX + family) if storage is not None else None
+            value = storage.getItem(MARKER_PREFIX + family)
         except Exception:  # noqa: BLE001
             return self._solo.generation(family)
         return int(value) if isinstance(value, str) and value.isdigit() else None
@@ -246,8 +266,9 @@ class BrowserTabs:
         release = asyncio.get_running_loop().create_future()
         self._members[family] = lambda: release.done() or release.set_result(None)
         options = self._js.Object.fromEntries(self._js.Array.of(self._js.Array.of("mode", "shared")))
-        locks.request(f"{MEMBER_PREFIX}{family}:{self._id}", options,
-                      create_once_callable(lambda lock: release))
+        held = locks.request(f"{MEMBER_PREFIX}{family}:{self._id}", options,
+                             create_once_callable(lambda lock: release))
+        held.catch(self._refuse_locks)  # refused: count() then counts this tab alone
 
     def leave(self, family):
         self._solo.leave(family)
@@ -259,10 +280,19 @@ class BrowserTabs:
         locks = self._locks
         if locks is None:
             return self._solo.count(family)
-        query = locks.query()  # the snapshot is taken now, before a leave() that follows
         prefix = f"{MEMBER_PREFIX}{family}:"
 
-        async def held():
-            state = await query
+        def members(state):
             return len({str(lock.name) for lock in state.held if str(lock.name).startswith(prefix)})
+
+        def refused(error):
+            self._refuse_locks()
+            return -1
+
+        # The snapshot is taken now, before a leave() that follows; a refusal is handled at once.
+        counted = locks.query().then(members, refused)
+
+        async def held():
+            found = await counted
+            return found if found >= 0 else await self._solo.count(family)
         return held()
