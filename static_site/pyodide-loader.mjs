@@ -12,6 +12,11 @@
 // Kill switch: a boot through the snapshot that never reached "Python ready" (the
 // tab crashed or hung) is remembered in localStorage, and later boots of that same
 // snapshot boot normally instead; a new build's snapshot is tried again.
+//
+// Cache Storage, localStorage and Web Locks are optional: a frame with third-party
+// storage blocked is refused all three (SecurityError, in Chromium and Firefox). There
+// the snapshot is downloaded and checked against its digest on every boot, no copy is
+// kept and there is no kill switch (runtime.copies says "refused").
 import { loadPyodide as boot, version } from "./vendor/pyodide-314.0.7/pyodide.mjs";
 
 export { version };
@@ -23,7 +28,7 @@ const CACHE = "hfsignin-pyodide-snapshots";
 const PENDING = "hfsignin:snapshot-boot:"; // + a tab's id: a snapshot boot under way (or dead)
 const FAILED = "hfsignin:snapshot-failed"; // the digest of a snapshot that once never reached ready
 
-const runtime = { boot: "pending", snapshot: "none", wasmBytes: () => 0 };
+const runtime = { boot: "pending", snapshot: "none", copies: "unknown", wasmBytes: () => 0 };
 globalThis.hfsigninRuntime = runtime;
 
 // Boot progress for boot.js's watchdog: each step, and the snapshot's bytes as they arrive.
@@ -53,7 +58,21 @@ async function manifest() {
   return valid ? meta : null;
 }
 
+// This origin's Cache Storage for the copies, or null when the browser refuses it.
+async function copies() {
+  if (runtime.copies === "refused") return null;
+  try {
+    const cache = await caches.open(CACHE);
+    runtime.copies = "available";
+    return cache;
+  } catch (e) {
+    runtime.copies = "refused";
+    return null;
+  }
+}
+
 async function dropCopies() {
+  if (runtime.copies === "refused") return;
   try { await caches.delete(CACHE); } catch (e) { /* nothing to drop */ }
 }
 
@@ -80,8 +99,9 @@ async function rememberDeadBoots() {
 // The decompressed copy kept from an earlier visit, if its digest matches.
 async function cachedCopy(meta) {
   runtime.source = "copy";
+  const cache = await copies();
+  if (!cache) return null;
   try {
-    const cache = await caches.open(CACHE);
     const resp = await cache.match(meta.sha256);
     if (!resp) return null;
     const bytes = new Uint8Array(await resp.arrayBuffer());
@@ -89,7 +109,7 @@ async function cachedCopy(meta) {
     console.warn("hfsignin: a stored Pyodide snapshot did not match this build's digest; dropped");
     runtime.snapshot = "refused";
     await dropCopies();
-  } catch (e) { /* no Cache Storage: download */ }
+  } catch (e) { /* unreadable: download */ }
   return null;
 }
 
@@ -125,10 +145,11 @@ async function download(meta) {
 }
 
 async function keepCopy(meta, bytes) {
+  if (runtime.copies === "refused") return;
   try {
     await dropCopies();
-    const cache = await caches.open(CACHE);
-    await cache.put(meta.sha256, new Response(bytes, { headers: { "Content-Type": "application/octet-stream" } }));
+    const cache = await copies();
+    if (cache) await cache.put(meta.sha256, new Response(bytes, { headers: { "Content-Type": "application/octet-stream" } }));
   } catch (e) { /* optional: the next visit downloads it again */ }
 }
 
