@@ -7,7 +7,9 @@
 //      page as the parent and the top of the tab (no other site around it), sign-in
 //      happens in the frame (as Gradio's does); elsewhere in a frame the sign-in
 //      control becomes a link that opens this Space top-level in a new tab. With
-//      storage blocked PyScript would hang at boot, so it is not started at all.
+//      third-party storage blocked the browser refuses IndexedDB (and Firefox
+//      BroadcastChannel), which PyScript opens as it loads: there, and only there,
+//      small in-memory stand-ins take their place so Python starts all the same.
 //   3. The interpreter: pyodide-loader.mjs is imported at once, so Pyodide (from
 //      the build's snapshot when it verifies) loads while the rest of the page does.
 //   4. PyScript, once the document is parsed: it reads its config from
@@ -143,13 +145,78 @@
   }
 
   function blocked() {
+    if (root.dataset.embed === "blocked") return;
     root.dataset.embed = "blocked";
     root.dataset.auth = "signed-out";
     delete root.dataset.boot;
-    whenParsed(function () {
-      document.getElementById("runtime-status").textContent = "Python runs in the new tab";
-    });
     newTabSignIn("Your browser blocks storage for apps embedded in another site, so sign-in happens in a tab of its own.");
+  }
+
+  // What PyScript 0.7.31 needs of the browser's storage as its module loads, and that a frame
+  // with third-party storage blocked is refused (docs/space.md, "Storage in a blocked frame"):
+  // IndexedDB, for its IDBMaps (a cache of package lock files, and @pyscript.fs's folder
+  // handles: this Space uses neither), and, in Firefox, BroadcastChannel (coincident's
+  // stand-in for SharedArrayBuffer, for workers: this Space has none). Refused, either one
+  // stops PyScript before Python runs. Where, and only where, the browser refuses one, a
+  // stand-in that lives as long as the page takes its place, as a global of this window.
+  function standIn(name, value) {
+    Object.defineProperty(window, name, { value: value, configurable: true, writable: true });
+  }
+
+  // The part of IndexedDB that PyScript's IDBMap calls: open a database, one object store
+  // in it, and count/get/getKey/getAllKeys/put/delete/clear, answered as requests are (the
+  // caller sets onsuccess after the call). Nothing is kept beyond the page.
+  function memoryIndexedDB() {
+    var databases = new Map();
+    function answer(result) {
+      var request = { result: result };
+      Promise.resolve().then(function () {
+        if (request.onsuccess) request.onsuccess({ type: "success", target: request });
+      });
+      return request;
+    }
+    function objectStore(entries) {
+      return {
+        count: function () { return answer(entries.size); },
+        get: function (key) { return answer(entries.get(key)); },
+        getKey: function (key) { return answer(entries.has(key) ? key : undefined); },
+        getAllKeys: function () { return answer(Array.from(entries.keys())); },
+        put: function (value, key) { entries.set(key, value); return answer(key); },
+        delete: function (key) { entries.delete(key); return answer(undefined); },
+        clear: function () { entries.clear(); return answer(undefined); }
+      };
+    }
+    return {
+      open: function (name) {
+        if (!databases.has(name)) databases.set(name, new Map());
+        var stores = databases.get(name);
+        return answer({
+          transaction: function () {
+            return {
+              objectStore: function (store) {
+                if (!stores.has(store)) stores.set(store, new Map());
+                return objectStore(stores.get(store));
+              }
+            };
+          },
+          close: function () {}
+        });
+      }
+    };
+  }
+
+  // A channel that reaches no one: in a frame whose storage is blocked, no other page of
+  // this origin could hear it anyway.
+  function LoneChannel(name) {
+    var channel = new EventTarget();
+    channel.name = String(name);
+    channel.onmessage = channel.onmessageerror = null;
+    channel.postMessage = channel.close = function () {};
+    return channel;
+  }
+
+  function channelRefused() {
+    try { new BroadcastChannel("hfsignin-probe").close(); return false; } catch (e) { return true; }
   }
 
   // -- 3, 4. the interpreter, then PyScript ---------------------------------------------
@@ -287,13 +354,10 @@
   } else if (framed) {
     root.dataset.embed = "framed";
   }
-  if (!storage) {
-    blocked();
-    return;
-  }
-  // PyScript opens IndexedDB at boot and never starts without it. Top-level with
-  // working sessionStorage, IndexedDB works too: start at once. In a frame, check first.
-  if (!framed) {
+  if (!storage) blocked();
+  // Top-level with working sessionStorage, IndexedDB works too: start at once. In a frame,
+  // or with storage refused, check first, and stand in for what the browser refuses.
+  if (!framed && storage) {
     startPython();
     return;
   }
@@ -301,7 +365,12 @@
   function settle(ok) {
     if (settled) return;
     settled = true;
-    if (ok) startPython(); else blocked();
+    if (!ok) {
+      blocked();
+      standIn("indexedDB", memoryIndexedDB());
+    }
+    if (channelRefused()) standIn("BroadcastChannel", LoneChannel);
+    startPython();
   }
   try {
     var probe = indexedDB.open("hfsignin-probe");
