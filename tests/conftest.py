@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -121,6 +122,15 @@ class PageGuard:
         self.pages.append(page)
         page.on("console", self._console)
         page.on("pageerror", lambda exc: self._error(f"pageerror: {exc}"))
+        page.on("crash", self._crashed)
+
+    def _crashed(self, page) -> None:
+        """A renderer crash is the machine's or the engine's, not a state of the page: say at once,
+        in the test's output, what the machine looked like (a full disk under /tmp, where Chromium
+        keeps its shared memory, or no memory left, have both crashed renderers elsewhere)."""
+        report = f"renderer crashed on {page.url}; {harness.machine_state()}"
+        print(f"\n[crash] {report}", file=sys.stderr, flush=True)
+        self.console_errors.append(report)
 
     def _console(self, msg) -> None:
         # An error, or the app's warning that its page went to a state the state table forbids.
@@ -183,7 +193,10 @@ def _guarded(ctx, request):
     if failed:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         for i, page in enumerate(p for p in guard.pages if not p.is_closed()):
-            page.screenshot(path=str(SCREENSHOTS / f"FAILED-{request.node.name}-{i}.png"), full_page=True)
+            try:
+                page.screenshot(path=str(SCREENSHOTS / f"FAILED-{request.node.name}-{i}.png"), full_page=True)
+            except Exception as exc:  # noqa: BLE001 - a crashed page has no picture; the failure is reported already
+                print(f"\n[screenshot] none of {page.url}: {str(exc).splitlines()[0]}", file=sys.stderr)
     problems = guard.problems()
     ctx.close()
     if problems and not failed:

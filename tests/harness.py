@@ -62,6 +62,20 @@ def playwright_chromium() -> str | None:
     return path if path and Path(path).is_file() else None
 
 
+def machine_state() -> str:
+    """Free disk where browsers keep their temporary files, available memory, load: for a report."""
+    import tempfile
+
+    free = shutil.disk_usage(tempfile.gettempdir()).free / 2**20
+    try:
+        meminfo = dict(line.split(":", 1) for line in Path("/proc/meminfo").read_text().splitlines())
+        available = int(meminfo["MemAvailable"].split()[0]) / 1024
+    except (OSError, KeyError, ValueError):
+        available = float("nan")
+    load = os.getloadavg() if hasattr(os, "getloadavg") else ()
+    return f"free in {tempfile.gettempdir()}: {free:.0f} MiB, memory available: {available:.0f} MiB, load: {load}"
+
+
 def find_chromium() -> str | None:
     """A Chromium executable path, or None (then print INSTALL_HINT)."""
     return system_chromium() or playwright_chromium()
