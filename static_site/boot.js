@@ -86,6 +86,12 @@
     try { return new URL(url.trim()).origin; } catch (e) { return null; }
   }
 
+  // Whether the app signs in through a window (the default) rather than by leaving the page: the
+  // Space variable HFSIGNIN_SIGN_IN, as py/space_app/main.py reads it.
+  function popupSignIn() {
+    try { return window.huggingface.variables.HFSIGNIN_SIGN_IN !== "redirect"; } catch (e) { return true; }
+  }
+
   // Whether the provider's own page frames this one and nothing frames that page: one level of
   // framing (the parent is the top), and every ancestor's origin the provider's. The origins come
   // from location.ancestorOrigins (set by the browser, whatever the parents' referrer policy:
@@ -120,7 +126,13 @@
   }
 
   function newTabSignIn(why) {
+    var again = root.dataset.signIn === "new-tab";
+    root.dataset.signIn = "new-tab"; // hfsignin's app reads it: the sign-in control is this link
     whenParsed(function () {
+      if (again) {
+        document.getElementById("embed-note").textContent = why;
+        return;
+      }
       var button = document.querySelector('[data-action="sign-in"]');
       var link = document.createElement("a");
       link.className = button.className;
@@ -144,9 +156,22 @@
     });
   }
 
+  // Storage refused in a frame. On the provider's own Space page, sign-in stays here: the button
+  // opens a sign-in window whose answer comes back to this frame (hfsignin.popup, through
+  // window.opener), and the session lives in this page's memory only. Framed by any other site,
+  // sign-in moves to a tab of its own, as for any frame there.
   function blocked() {
     if (root.dataset.embed === "blocked") return;
     root.dataset.embed = "blocked";
+    if (popupSignIn() && framedByProvider(providerOrigin())) {
+      whenParsed(function () {
+        var note = document.getElementById("embed-note");
+        note.textContent = "Your browser blocks storage for apps embedded in another site: sign-in opens a " +
+          "small window, and this page forgets your sign-in when it is reloaded.";
+        note.hidden = false;
+      });
+      return;
+    }
     root.dataset.auth = "signed-out";
     delete root.dataset.boot;
     newTabSignIn("Your browser blocks storage for apps embedded in another site, so sign-in happens in a tab of its own.");

@@ -30,7 +30,7 @@ def pytest_runtest_makereport(item, call):
     setattr(item, f"rep_{rep.when}", rep)
 
 
-FIREFOX_FILES = {"test_firefox.py", "test_widths_a11y.py", "test_popup.py"}
+FIREFOX_FILES = {"test_firefox.py", "test_widths_a11y.py", "test_popup_in_browser.py", "test_blocked_frame_boot.py"}
 
 
 def _require_browsers(chromium: bool, firefox: bool) -> None:
@@ -210,21 +210,67 @@ def context(browser, request):
     yield from _guarded(browser.new_context(viewport={"width": 1200, "height": 900}), request)
 
 
-@pytest.fixture
-def context_3p_allowed(playwright_instance, tmp_path, request):
+def _chromium_3p_allowed(playwright_instance, tmp_path, request, **options):
     """A Chromium profile that allows third-party cookies and storage (Chrome's usual default)."""
     profile = tmp_path / "profile"
     (profile / "Default").mkdir(parents=True)
     (profile / "Default" / "Preferences").write_text(
         json.dumps({"profile": {"cookie_controls_mode": 0, "block_third_party_cookies": False}}))
     ctx = playwright_instance.chromium.launch_persistent_context(
-        str(profile), executable_path=find_chromium(), args=launch_args(), viewport={"width": 1200, "height": 900})
+        str(profile), executable_path=find_chromium(), args=launch_args(), viewport={"width": 1200, "height": 900},
+        **options)
     yield from _guarded(ctx, request)
+
+
+@pytest.fixture
+def context_3p_allowed(playwright_instance, tmp_path, request):
+    """A Chromium profile that allows third-party cookies and storage (Chrome's usual default)."""
+    yield from _chromium_3p_allowed(playwright_instance, tmp_path, request)
 
 
 @pytest.fixture
 def page(context):
     return context.new_page()
+
+
+# -- the popup blocker on (Playwright turns it off: Chromium's --disable-popup-blocking, Firefox's
+# dom.disable_open_during_load=false). Popup sign-in is tested as visitors have their browsers.
+
+@pytest.fixture(scope="session")
+def blocking_browser(playwright_instance):
+    """Chromium with its popup blocker on."""
+    browser = playwright_instance.chromium.launch(executable_path=find_chromium(), args=launch_args(),
+                                                  ignore_default_args=["--disable-popup-blocking"])
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def popup_context(blocking_browser, request):
+    """A fresh context of that Chromium (third-party storage blocked in cross-site frames, as ``context``)."""
+    yield from _guarded(blocking_browser.new_context(viewport={"width": 1200, "height": 900}), request)
+
+
+@pytest.fixture
+def popup_context_3p_allowed(playwright_instance, tmp_path, request):
+    """Chromium allowing third-party storage (Chrome's usual default), its popup blocker on."""
+    yield from _chromium_3p_allowed(playwright_instance, tmp_path, request,
+                                    ignore_default_args=["--disable-popup-blocking"])
+
+
+@pytest.fixture(scope="session")
+def ff_blocking(playwright_instance, tmp_path_factory):
+    """Firefox with its popup blocker on (dom.disable_open_during_load, Firefox's own default) and
+    third-party storage blocked (network.cookie.cookieBehavior=1)."""
+    browser = harness.launch_firefox(playwright_instance, tmp_path_factory.mktemp("firefox-popups"),
+                                     {**harness.FIREFOX_3P_BLOCKED, "dom.disable_open_during_load": True})
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def ff_popup_context(ff_blocking, request):
+    yield from _ff_guarded(ff_blocking.new_context(viewport={"width": 1200, "height": 900}), request)
 
 
 # -- Firefox (ESR over WebDriver BiDi): the same guard, the same viewport ----------------------------

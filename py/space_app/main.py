@@ -35,7 +35,8 @@ class App:
         self.page = Page(document.documentElement, busy_text=q("#busy-text"), sign_in_button=self.sign_in_button,
                          announce=announce, mark=mark, warn=console_warn)
         self.banner = Banner()
-        self.framed = document.documentElement.getAttribute("data-embed") in ("framed", "blocked")
+        # boot.js made the sign-in control a link to a new tab (a frame that cannot sign in here)
+        self.framed = document.documentElement.getAttribute("data-sign-in") == "new-tab"
         self._wire()
 
     def _wire(self) -> None:
@@ -266,6 +267,7 @@ class App:
         profile = profile_of(session, self.auth.config.provider_url, self.auth.config.scopes)
         profile_page.show_profile(profile)
         profile_page.show_note(None)
+        show(q("#session-kept"), self.auth.env.storage_kind == "memory")  # a reload forgets it: say so
         self.page.enter(SIGNED_IN, name=profile.name)
         q("#profile-name").focus()
         profile_page.keep_counting(self.auth)

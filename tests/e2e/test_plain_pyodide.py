@@ -13,9 +13,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from conftest import _guarded
 from devhub import DevHub, Options
-from harness import BOOT_TIMEOUT_MS, Traffic, controlled, find_chromium, launch_args, shot
+from harness import BOOT_TIMEOUT_MS, Traffic, controlled, shot
 from hfsignin.client import ACCESS_DENIED_MESSAGE
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,20 +39,6 @@ def example_hub(example_devhub):
     yield from controlled(example_devhub)
 
 
-@pytest.fixture(scope="module")
-def popup_blocking_chromium(playwright_instance):
-    """Chromium with its popup blocker on, as visitors have it (Playwright turns it off by default)."""
-    browser = playwright_instance.chromium.launch(executable_path=find_chromium(), args=launch_args(),
-                                                  ignore_default_args=["--disable-popup-blocking"])
-    yield browser
-    browser.close()
-
-
-@pytest.fixture
-def blocking_context(popup_blocking_chromium, request):
-    yield from _guarded(popup_blocking_chromium.new_context(viewport={"width": 1000, "height": 700}), request)
-
-
 def click_sign_in(page):
     with page.expect_popup() as opened:
         page.click("#sign-in")
@@ -76,9 +61,9 @@ def closed(popup) -> None:
     assert popup.is_closed()
 
 
-def test_a_plain_pyodide_page_signs_in_through_a_popup_without_leaving(example_hub, blocking_context):
-    traffic = Traffic(blocking_context)
-    page = blocking_context.new_page()
+def test_a_plain_pyodide_page_signs_in_through_a_popup_without_leaving(example_hub, popup_context):
+    traffic = Traffic(popup_context)
+    page = popup_context.new_page()
     page.goto(example_hub.space_url + "/")
     expect(page.locator(HTML)).to_have_attribute("data-state", "signed-out", timeout=BOOT_TIMEOUT_MS)
     button = page.locator("#sign-in")
@@ -121,5 +106,5 @@ def test_a_plain_pyodide_page_signs_in_through_a_popup_without_leaving(example_h
     assert navigations == [] and page.url == url  # the opener never left
     assert len(traffic.token_posts()) == 1
     assert "Traceback" not in page.locator("body").inner_text()
-    assert blocking_context.guard.problems() == []  # no console error, no request off loopback
+    assert popup_context.guard.problems() == []  # no console error, no request off loopback
     shot(page, "plain-pyodide-signed-in")

@@ -12,26 +12,10 @@ import pytest
 from playwright.sync_api import expect
 
 import harness
-from conftest import _guarded
-from harness import Traffic
-from harness import find_chromium, launch_args, shot, wait_booted
+from harness import Traffic, shot, wait_booted
 
 SIGN_IN = '[data-action="sign-in"]'
 WAITING = "Waiting for Hugging Face"
-
-
-@pytest.fixture(scope="session")
-def blocking_browser(playwright_instance):
-    """Chromium with its popup blocker on, as visitors have it."""
-    browser = playwright_instance.chromium.launch(executable_path=find_chromium(), args=launch_args(),
-                                                  ignore_default_args=["--disable-popup-blocking"])
-    yield browser
-    browser.close()
-
-
-@pytest.fixture
-def popup_context(blocking_browser, request):
-    yield from _guarded(blocking_browser.new_context(viewport={"width": 1200, "height": 900}), request)
 
 
 @pytest.fixture
@@ -286,25 +270,77 @@ def test_the_callback_page_alone_says_what_it_is(popup_context, space):
     expect(page.locator("#callback-title")).to_have_text("Nothing to finish here")
 
 
+# -- inside the provider's Space page -------------------------------------------------------------
+
+class SpacePage:
+    """The hub's Space page framing the Space; counts the top page's navigations."""
+
+    def __init__(self, context, hub, embed: str) -> None:
+        self.context = context
+        self.page = context.pages[0] if context.pages else context.new_page()
+        self.url = f"{hub.hub_url}/spaces/{hub.devhub.options.space_id}"
+        self.page.goto(self.url)
+        self.frame = self.page.frame_locator("#space-frame")
+        expect(self.frame.locator("html")).to_have_attribute("data-embed", embed)
+        expect(self.frame.locator("html")).to_have_attribute("data-auth", "signed-out", timeout=90_000)
+        expect(self.frame.locator("html")).to_have_attribute("data-python", "ready")
+        self.navigations = 0
+        self.page.on("framenavigated", self._navigated)
+
+    def _navigated(self, frame) -> None:
+        if frame == self.page.main_frame or frame.url.startswith("http://127.0.0.1"):
+            self.navigations += 1  # the top page, or the Space's frame
+
+    def click_sign_in(self):
+        button = self.frame.locator(SIGN_IN)
+        assert button.evaluate("b => b.tagName") == "BUTTON"
+        with self.page.expect_popup() as info:
+            button.click()
+        return info.value
+
+    def signed_in_as(self, login: str) -> None:
+        expect(self.frame.locator("html")).to_have_attribute("data-auth", "signed-in", timeout=30_000)
+        expect(self.frame.locator('[data-user="preferred_username"]')).to_have_text(f"@{login}")
+        assert self.navigations == 0 and self.page.url == self.url  # neither the page nor its frame moved
+        assert len(self.context.pages) == 1  # no tab or window left open
+
+
+@pytest.mark.parametrize("storage", ["blocked", "allowed"])
+def test_inside_the_space_page_sign_in_happens_in_the_frame_through_the_popup(
+        popup_context, popup_context_3p_allowed, space, storage):
+    context = popup_context if storage == "blocked" else popup_context_3p_allowed
+    space_page = SpacePage(context, space, "blocked" if storage == "blocked" else "space")
+    if storage == "blocked":
+        expect(space_page.frame.locator("#embed-note")).to_contain_text("sign-in opens a small window")
+    popup = space_page.click_sign_in()
+    if at_consent(popup, "bob"):
+        popup.click('[data-action="approve"]')
+    space_page.signed_in_as("bob")
+    gone(popup)
+    kept = space_page.frame.locator("#session-kept")
+    if storage == "blocked":  # Chromium refuses the frame sessionStorage: the session lives in the page only
+        expect(kept).to_be_visible()
+    else:
+        expect(kept).to_be_hidden()
+    shot(space_page.page, f"popup-in-frame-storage-{storage}")
+
+
+@pytest.mark.parametrize("storage", ["blocked", "allowed"])
+def test_inside_the_space_page_with_coop_the_answer_comes_over_the_channel(
+        popup_context, popup_context_3p_allowed, space, storage):
+    """COOP on the provider's pages cuts the opener; the window's BroadcastChannel still reaches
+    the frame in Chromium (here, between these loopback sites), so the frame signs in all the same."""
+    space.settings(coop="same-origin")
+    context = popup_context if storage == "blocked" else popup_context_3p_allowed
+    space_page = SpacePage(context, space, "blocked" if storage == "blocked" else "space")
+    popup = space_page.click_sign_in()
+    if at_consent(popup, "bob"):
+        popup.click('[data-action="approve"]')
+    space_page.signed_in_as("bob")
+    gone(popup)
+
+
 # -- Firefox (ESR over WebDriver BiDi), its popup blocker on --------------------------------------
-
-@pytest.fixture(scope="session")
-def ff_blocking(playwright_instance, tmp_path_factory):
-    """Firefox with its popup blocker on (dom.disable_open_during_load, Firefox's own default)."""
-    browser = harness.launch_firefox(playwright_instance, tmp_path_factory.mktemp("firefox-popups"),
-                                     {**harness.FIREFOX_3P_BLOCKED, "dom.disable_open_during_load": True})
-    yield browser
-    browser.close()
-
-
-@pytest.fixture
-def ff_popup_context(ff_blocking, request):
-    guarded = _guarded(ff_blocking.new_context(viewport={"width": 1200, "height": 900}), request)
-    ctx = next(guarded)
-    ctx.guard.allow_console(harness.PLAYWRIGHT_SCREENSHOT_STYLE)
-    yield ctx
-    yield from guarded
-
 
 @pytest.mark.firefox
 @pytest.mark.parametrize("coop", ["none", "same-origin"])
@@ -335,3 +371,35 @@ def test_firefox_deny_and_the_blockers_control(ff_popup_context, space):
     opener.page.click("#hero-title")
     opener.page.wait_for_function("window.__late !== undefined", timeout=15_000)
     assert opener.page.evaluate("window.__late") is False
+
+
+@pytest.mark.firefox
+def test_firefox_inside_the_space_page_with_storage_blocked_signs_in_in_the_frame(ff_popup_context, space):
+    space_page = SpacePage(ff_popup_context, space, "blocked")
+    popup = space_page.click_sign_in()
+    if at_consent(popup, "bob"):
+        press(popup, '[data-action="approve"]')
+    space_page.signed_in_as("bob")
+    gone(popup)
+    shot(space_page.page, "firefox-popup-in-frame-storage-blocked")
+
+
+@pytest.mark.firefox
+def test_firefox_inside_the_space_page_with_coop_the_window_offers_to_sign_in_there(ff_popup_context, space):
+    """COOP cuts the opener, and Firefox refuses a blocked frame its BroadcastChannel: no channel is
+    left. The window says so and signs in there, top-level (the new-tab flow); the frame waits, with Cancel."""
+    space.settings(coop="same-origin")
+    space_page = SpacePage(ff_popup_context, space, "blocked")
+    popup = space_page.click_sign_in()
+    if at_consent(popup, "bob"):
+        press(popup, '[data-action="approve"]')
+    popup.wait_for_url("**/callback.html")
+    expect(popup.locator("#callback-title")).to_have_text("Sign-in could not return to the Space", timeout=8000)
+    expect(space_page.frame.locator("#busy-text")).to_contain_text(WAITING)
+    shot(popup, "firefox-popup-in-frame-coop-window")
+    press(popup, "#callback-open")  # ?sign-in: this window goes to the hub, which answers at once (consent given)
+    # (a locator, not wait_for_function: Firefox runs that as eval, which the callback page's CSP refuses)
+    expect(popup.locator("html")).to_have_attribute("data-auth", "signed-in", timeout=90_000)
+    expect(popup.locator('[data-user="preferred_username"]')).to_have_text("@bob")
+    space_page.frame.locator('[data-action="cancel-popup"]').click()
+    expect(space_page.frame.locator("html")).to_have_attribute("data-auth", "signed-out")
