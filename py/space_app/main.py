@@ -191,7 +191,8 @@ class App:
             self.banner.error(exc, retry=retry)
             return
         self.fail(exc, retry=retry)
-        q("#banner").focus()
+        retry_button = q("#banner-retry")
+        (self.sign_in_button if retry_button.hidden else retry_button).focus()  # the banner itself is announced
 
     def popup_status(self, status: str) -> None:
         if status == "answered" and self.page.state == POPUP:
