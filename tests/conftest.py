@@ -273,6 +273,17 @@ def ff_popup_context(ff_blocking, request):
     yield from _ff_guarded(ff_blocking.new_context(viewport={"width": 1200, "height": 900}), request)
 
 
+@pytest.fixture
+def ff_popup_context_3p_allowed(playwright_instance, tmp_path, request):
+    """Firefox with its own default for frames (Total Cookie Protection) and its popup blocker on."""
+    browser = harness.launch_firefox(playwright_instance, tmp_path, {**harness.FIREFOX_3P_ALLOWED,
+                                                                      "dom.disable_open_during_load": True})
+    try:
+        yield from _ff_guarded(browser.new_context(viewport={"width": 1200, "height": 900}), request)
+    finally:
+        browser.close()
+
+
 # -- Firefox (ESR over WebDriver BiDi): the same guard, the same viewport ----------------------------
 
 @pytest.fixture(scope="session")

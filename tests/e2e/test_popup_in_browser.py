@@ -374,14 +374,19 @@ def test_firefox_deny_and_the_blockers_control(ff_popup_context, space):
 
 
 @pytest.mark.firefox
-def test_firefox_inside_the_space_page_with_storage_blocked_signs_in_in_the_frame(ff_popup_context, space):
-    space_page = SpacePage(ff_popup_context, space, "blocked")
+@pytest.mark.parametrize("storage", ["blocked", "allowed"])
+def test_firefox_inside_the_space_page_signs_in_in_the_frame(request, space, storage):
+    """cookieBehavior=1 (blocked: the frame keeps only sessionStorage) and Firefox's own default, Total
+    Cookie Protection (allowed, partitioned)."""
+    context = request.getfixturevalue("ff_popup_context" if storage == "blocked" else "ff_popup_context_3p_allowed")
+    space_page = SpacePage(context, space, "blocked" if storage == "blocked" else "space")
     popup = space_page.click_sign_in()
     if at_consent(popup, "bob"):
         press(popup, '[data-action="approve"]')
     space_page.signed_in_as("bob")
     gone(popup)
-    shot(space_page.page, "firefox-popup-in-frame-storage-blocked")
+    expect(space_page.frame.locator("#session-kept")).to_be_hidden()  # Firefox keeps sessionStorage in both
+    shot(space_page.page, f"firefox-popup-in-frame-storage-{storage}")
 
 
 @pytest.mark.firefox
