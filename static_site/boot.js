@@ -86,9 +86,11 @@
     try { return new URL(url.trim()).origin; } catch (e) { return null; }
   }
 
-  // Whether the app signs in through a window (the default) rather than by leaving the page: the
-  // Space variable HFSIGNIN_SIGN_IN, as py/space_app/main.py reads it.
+  // Whether the app signs in through a window rather than by leaving the page: the page says it
+  // can (<html data-sign-in="popup">, the demo's index.html) and the Space variable
+  // HFSIGNIN_SIGN_IN does not ask for the redirect (py/space_app/main.py reads it the same way).
   function popupSignIn() {
+    if (root.dataset.signIn !== "popup") return false;
     try { return window.huggingface.variables.HFSIGNIN_SIGN_IN !== "redirect"; } catch (e) { return true; }
   }
 

@@ -106,6 +106,7 @@ class PageGuard:
         self.allowed: list[re.Pattern] = []
         self.pages = []
         self.missing: list[str] = []  # requests a stand_in() had no file for
+        self.crash_expected = False  # a test that crashes a tab on purpose says so
         self.context = context
         context.route("**/*", self._route)
         context.on("page", self.watch)
@@ -130,7 +131,8 @@ class PageGuard:
         keeps its shared memory, or no memory left, have both crashed renderers elsewhere)."""
         report = f"renderer crashed on {page.url}; {harness.machine_state()}"
         print(f"\n[crash] {report}", file=sys.stderr, flush=True)
-        self.console_errors.append(report)
+        if not self.crash_expected:
+            self.console_errors.append(report)
 
     def _console(self, msg) -> None:
         # An error, or the app's warning that its page went to a state the state table forbids.

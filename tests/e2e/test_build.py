@@ -56,6 +56,7 @@ def static_space(built_site):
     # What Hugging Face's static hosting does to index.html, done once, ahead of time; and what devhub's
     # Space host does besides: its hub beside huggingface.co in the page's (production) policy.
     index = site / "index.html"
+    hub.variables["HFSIGNIN_SIGN_IN"] = "redirect"  # this journey counts the wheel on both loads of a redirect
     index.write_text(inject(admit_stand_in(index.read_text(), hub.hub_url), hub.variables))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield hub
@@ -94,4 +95,6 @@ def test_the_built_folder_signs_in_from_a_plain_static_server(static_space, buil
     assert statuses and set(statuses) <= {200, 304}, statuses
     assert not [url for url, _ in fetched if "/hfsignin/" in url], "hfsignin modules fetched one by one"
     assert ("/py/space_app/main.py", 200) in fetched
+    # and the popup's callback page is there, beside index.html, with its script
+    assert (built_site / "callback.html").is_file() and (built_site / "static_site" / "callback.js").is_file()
     hub.close()

@@ -117,6 +117,7 @@ def test_a_snapshot_boot_whose_tab_crashed_switches_the_snapshot_off(page, hub, 
     page.wait_for_function("window.hfsigninRuntime && hfsigninRuntime.boot === 'snapshot'")
     wait_until(page, lambda: held)  # Python is restored; the app's code is held back, so it is not ready
     page.wait_for_function("Object.keys(localStorage).some(k => k.startsWith('hfsignin:snapshot-boot:'))")
+    context.guard.crash_expected = True  # this crash is the test's own
     with page.expect_event("crash"):
         try:
             context.new_cdp_session(page).send("Page.crash", timeout=3000)
