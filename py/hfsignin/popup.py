@@ -112,27 +112,31 @@ def is_ack(data: object, state: str) -> bool:
 
 @dataclass
 class Attempt:
-    """One popup sign-in in flight."""
+    """One popup sign-in in flight. ``answer`` is its inbox's once the window has been pointed:
+    every way the attempt ends settles it (the answer, or an error), so the attempt awaits that one
+    future and wakes at once when the message comes."""
 
     window: PopupWindow
-    cancelled: asyncio.Future
+    answer: asyncio.Future | None = None
+    cancelled: bool = False
     answered: bool = False
 
+    def end(self, error: SignInError) -> None:
+        if self.answer is not None and not self.answer.done():
+            self.answer.set_exception(error)
+
     def cancel(self) -> None:
-        if not self.cancelled.done():
-            self.cancelled.set_result(None)
+        self.cancelled = True
+        self.end(SignInError(E.CANCELLED, CANCELLED_MESSAGE))
 
 
-async def watch(attempt: Attempt, inbox: Inbox, *, clock: Callable[[], float], timeout: float,
-                on_status: Callable[[str], None], sleep: Callable[[float], Awaitable] = asyncio.sleep) -> Callback:
-    """Wait for the answer; the window is already on its way to the provider."""
+async def watch(attempt: Attempt, *, clock: Callable[[], float], timeout: float,
+                on_status: Callable[[str], None], sleep: Callable[[float], Awaitable] = asyncio.sleep) -> None:
+    """Look at the window until the attempt is settled; end it when the window was closed while
+    it showed this origin, or at the deadline. The window is already on its way to the provider."""
     deadline = clock() + timeout
     left_ours, status = False, OPENED
-    while True:
-        if inbox.answer.done():
-            return inbox.answer.result()
-        if attempt.cancelled.done():
-            raise SignInError(E.CANCELLED, CANCELLED_MESSAGE)
+    while not attempt.answer.done():
         where = attempt.window.where()
         if where == "away":
             left_ours = True
@@ -140,21 +144,15 @@ async def watch(attempt: Attempt, inbox: Inbox, *, clock: Callable[[], float], t
             left_ours = False  # back on the callback page: a close now is the visitor's
         elif where == "closed":
             if not left_ours:
-                raise SignInError(E.POPUP_CLOSED, POPUP_CLOSED_MESSAGE)
+                attempt.end(SignInError(E.POPUP_CLOSED, POPUP_CLOSED_MESSAGE))
+                return
             if status != WAITING:
                 status = WAITING
                 on_status(WAITING)
         if clock() >= deadline:
-            raise SignInError(E.POPUP_TIMEOUT, POPUP_TIMEOUT_MESSAGE)
-        await _first(sleep(POLL_SECONDS), inbox.answer, attempt.cancelled)
-
-
-async def _first(*aws) -> None:
-    futures = [asyncio.ensure_future(a) for a in aws]
-    try:
-        await asyncio.wait(futures, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        futures[0].cancel()  # the sleep; the others belong to the attempt
+            attempt.end(SignInError(E.POPUP_TIMEOUT, POPUP_TIMEOUT_MESSAGE))
+            return
+        await sleep(POLL_SECONDS)
 
 
 async def fall_back(leave: Callable[[], Awaitable[None]], can_leave: bool) -> None:
@@ -197,7 +195,7 @@ class PopupSignIn:
         window = self.popups.open()
         if window is None:
             return asyncio.ensure_future(blocked())
-        self.attempt = Attempt(window, asyncio.get_event_loop().create_future())
+        self.attempt = Attempt(window)
         self.task = asyncio.ensure_future(self._run(self.attempt, make_url, finish, forget))
         return self.task
 
@@ -218,16 +216,22 @@ class PopupSignIn:
             raise
         state = state_of(url)
         try:
-            if attempt.cancelled.done():
+            if attempt.cancelled:
                 raise SignInError(E.CANCELLED, CANCELLED_MESSAGE)
             if attempt.window.where() == "closed":
                 raise SignInError(E.POPUP_CLOSED, POPUP_CLOSED_MESSAGE)
             inbox = self.popups.listen(state, attempt.window)
+            attempt.answer = inbox.answer
+            watcher = None
             try:
                 attempt.window.go(url)
                 self._tell(OPENED)
-                answer = await watch(attempt, inbox, clock=self.clock, timeout=self.timeout, on_status=self._tell)
+                watcher = asyncio.ensure_future(watch(attempt, clock=self.clock, timeout=self.timeout,
+                                                      on_status=self._tell))
+                answer = await inbox.answer
             finally:
+                if watcher is not None:
+                    watcher.cancel()
                 inbox.close()
         except BaseException as exc:
             forget(state)
@@ -235,7 +239,7 @@ class PopupSignIn:
                 attempt.window.close()
             raise
         attempt.answered = True
-        self._tell(ANSWERED)
+        asyncio.get_event_loop().call_soon(self._tell, ANSWERED)  # after the token request has left
         return await finish(answer)
 
 
