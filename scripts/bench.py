@@ -7,6 +7,8 @@ B0  bare Pyodide: loadPyodide() from the same vendored files (cold and warm)
 B1  the official JS client (@huggingface/hub) doing the same sign-in round trip
 S1  first paint: navigation → the sign-in button painted (cold and warm)
 S2  round trip: click Approve → profile and first repository page rendered (warm)
+S8  popup round trip: click Approve in the sign-in window → profile known, first repository
+    page rendered, in the page that opened it, which never reloads (warm); and where that time goes
 S3  signed-in reload → profile rendered from the stored session
 S4  cold first visit: empty cache → Python ready, button enabled
 S5  big listing: 1,000 rows from data received to painted; longest task; DOM size
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import statistics
@@ -48,6 +51,9 @@ TARGETS = {
 RATIOS = {  # name: (numerator, denominator, target)
     "S2 / B0 warm": ("S2", "B0 warm", "≤ 0.35"),
     "S2 / B1": ("S2", "B1", "(reported)"),
+    "S8 profile / B1": ("S8 profile", "B1", "(reported)"),
+    "S8 repos / B1": ("S8 repos", "B1", "(reported)"),
+    "S8 repos / S2": ("S8 repos", "S2", "(reported)"),
     "S4 / B0 cold": ("S4", "B0 cold", "≤ 1.0"),
     "S7 / S2": ("S7", "S2", "≤ 1.5"),
 }
@@ -55,6 +61,48 @@ LONGTASKS = """
 window.__longtasks = [];
 new PerformanceObserver(list => window.__longtasks.push(...list.getEntries().map(e => [e.startTime, e.duration])))
   .observe({type: 'longtask', buffered: true});
+"""
+# S8's probes (a template: SPACE_ORIGIN is the Space's origin). Nothing here waits or is waited
+# for; each time is performance.now() of the page that takes it, moved onto one clock later through
+# the two pages' performance.timeOrigin (the windows share a renderer process, so one monotonic clock;
+# "clock skew" in the JSON checks that against Date.now() in each page).
+#  - the sign-in window's callback page: when callback.js ran (its first act is history.replaceState;
+#    it posts in the same task), when the acknowledgement came, and, as it unloads (it closes itself
+#    on the acknowledgement), its navigation and resource timing, written onto the opener;
+#  - the Space's page: when the callback's message arrived (a listener placed before any of the
+#    page's own) and every request it makes (a PerformanceObserver: no buffer limit).
+POPUP_PROBES = """
+(() => {
+  if (location.origin !== SPACE_ORIGIN) return;
+  const now = () => performance.now();
+  // Date.now() - (timeOrigin + now), read as Date.now() ticks: this page's clock against the wall's.
+  const skew = () => { const t = Date.now(); while (Date.now() === t); return Date.now() - (performance.timeOrigin + now()); };
+  if (location.pathname.endsWith('/callback.html')) {
+    const seen = {timeOrigin: performance.timeOrigin, created: now()};
+    const replaceState = history.replaceState;
+    history.replaceState = function (...args) {
+      if (seen.script === undefined) seen.script = now();
+      return replaceState.apply(this, args);
+    };
+    addEventListener('message', e => { if (e.data && e.data.type === 'hfsignin:received') seen.ack = now(); }, true);
+    addEventListener('pagehide', () => {
+      seen.closed = now();
+      const nav = performance.getEntriesByType('navigation')[0];
+      seen.nav = nav ? nav.toJSON() : null;
+      seen.resources = performance.getEntriesByType('resource').map(e => [e.name, e.startTime, e.responseEnd]);
+      seen.skew = skew();
+      try { window.opener.__benchCallback = JSON.stringify(seen); } catch (e) { /* cut off */ }
+    });
+  } else {
+    const seen = window.__benchPage = {timeOrigin: performance.timeOrigin, resources: [], skew};
+    new PerformanceObserver(list => {
+      for (const e of list.getEntries()) seen.resources.push([e.name, e.startTime, e.responseEnd]);
+    }).observe({type: 'resource', buffered: true});
+    addEventListener('message', event => {
+      if (seen.message === undefined && event.data && event.data.type === 'hfsignin:callback') seen.message = now();
+    }, true);
+  }
+})();
 """
 
 
@@ -94,16 +142,19 @@ class Bench:
         self.space = hub.space_url
         self.control = httpx.Client(base_url=hub.hub_url, timeout=30)
         self.results: dict[str, list[float]] = {}
+        self.steps: dict[str, list[float]] = {}  # S8's breakdown (popup_steps), run by run
 
     def record(self, name: str, value: float) -> None:
         self.results.setdefault(name, []).append(value)
 
     def context(self):
         """A browser with a fresh on-disk profile, like a visitor's: an empty cache at first,
-        then a real disk cache (incognito-style contexts keep no large file, such as the wasm)."""
+        then a real disk cache (incognito-style contexts keep no large file, such as the wasm),
+        and Chromium's popup blocker on (Playwright turns it off by default)."""
         profile = tempfile.mkdtemp(prefix="hfsignin-bench-profile-")
         ctx = self.playwright.chromium.launch_persistent_context(
-            profile, executable_path=self.executable, args=launch_args(), viewport={"width": 1200, "height": 900})
+            profile, executable_path=self.executable, args=launch_args(), viewport={"width": 1200, "height": 900},
+            ignore_default_args=["--disable-popup-blocking"])
         ctx.add_init_script(LONGTASKS)
         return ctx
 
@@ -165,10 +216,12 @@ class Bench:
 
     # -- the Space ------------------------------------------------------------------------
 
-    def warm_context(self):
+    def warm_context(self, init_script: str | None = None):
         """A context that has visited the Space before: HTTP cache and the checked copy of the
         Pyodide snapshot in Cache Storage."""
         ctx = self.context()
+        if init_script:
+            ctx.add_init_script(init_script)
         page = first_page(ctx)
         page.goto(self.space + "/")
         mark(page, "hfsignin:ready")
@@ -190,14 +243,49 @@ class Bench:
         mark(page, "hfsignin:ready")
         self.approve_as(page, "alice")
         s2 = mark(page, "hfsignin:repos")
+        s2_profile = mark(page, "hfsignin:session")
         boot = page.evaluate("hfsigninRuntime.boot")
         page.reload()
         s3 = mark(page, "hfsignin:profile")
         if record:
             self.record("S2", s2)
+            self.record("S2 profile", s2_profile)
             self.record("S3", s3)
             self.record("S2 boot is snapshot", 1.0 if boot == "snapshot" else 0.0)
         ctx.close()
+
+    def popup_round_trip(self, record: bool) -> None:
+        """S8: S2's returning visitor, signing in through the window (the Space's default). From
+        the click on Approve in the window (the navigation start of its callback page, as S2's and
+        B1's marks count from the same click) to the marks in the page that opened it."""
+        self.hub.variables["HFSIGNIN_SIGN_IN"] = "popup"
+        try:
+            ctx, page = self.warm_context(POPUP_PROBES.replace("SPACE_ORIGIN", json.dumps(self.space)))
+            page.reload()
+            mark(page, "hfsignin:ready")
+            self.control.post("/_devhub/reset", json={})
+            with page.expect_popup() as opened:
+                page.click('[data-action="sign-in"]')
+            popup = opened.value
+            popup.click('[data-login="alice"]')
+            popup.wait_for_selector('[data-action="approve"]')
+            popup.click('[data-action="approve"]')  # the callback page's navigation starts here
+            mark(page, "hfsignin:repos")
+            # The window closes itself on the opener's acknowledgement, long before the repositories.
+            page.wait_for_function("window.__benchCallback && JSON.parse(window.__benchCallback).closed !== undefined")
+            seen = page.evaluate("""() => ({callback: JSON.parse(window.__benchCallback),
+                page: {...window.__benchPage, skew: window.__benchPage.skew()},
+                marks: Object.fromEntries(performance.getEntriesByType('mark').map(m => [m.name, m.startTime]))})""")
+            ctx.close()
+        finally:
+            self.hub.variables["HFSIGNIN_SIGN_IN"] = "redirect"
+        steps = popup_steps(seen, self.hub.hub_url)
+        if record:
+            self.record("S8 profile", steps["profile"])
+            self.record("S8 repos", steps["repos"])
+            for name, value in steps.items():
+                if math.isfinite(value):
+                    self.steps.setdefault(name, []).append(value)
 
     def first_sign_in(self, record: bool) -> None:
         """The visitor who comes once: a fresh profile, sign-in clicked the moment it is enabled."""
@@ -274,6 +362,51 @@ class Bench:
         self.control.post("/_devhub/settings", json={"cache": None})
 
 
+# S8's breakdown, printed in this order: (key, label), each in ms after the click on Approve.
+STEPS = (("callback response", "callback.html received"), ("callback created", "its document created"),
+         ("callback.js start", "callback.js requested"), ("callback.js end", "received"),
+         ("callback script", "run, message posted"), ("message", "message in the opener"),
+         ("token start", "token request"), ("token end", "answered"),
+         ("userinfo start", "userinfo request"), ("userinfo end", "answered"), ("profile", "hfsignin:session"),
+         ("repos start", "repository requests"), ("repos end", "answered"), ("repos", "hfsignin:repos"))
+
+
+def popup_steps(seen: dict, hub_url: str) -> dict[str, float]:
+    """S8's milestones (``STEPS``, and a few more), in ms after the click on Approve: the time
+    origin of the window's callback page (its navigation starts with the form's POST; the 303 to
+    callback.html belongs to it). The opener's times move onto that clock through the two pages'
+    time origins ("clock skew": how far the two pages' clocks disagree with the wall clock's, in ms)."""
+    cb, pg, marks = seen["callback"], seen["page"], seen["marks"]
+    nav = cb["nav"]
+    shift = pg["timeOrigin"] - cb["timeOrigin"]  # opener time + shift = time since the click
+    nan = float("nan")
+
+    def requests(fragment: str, after: float, before: float = float("inf")) -> list[list]:
+        """The opener's requests to ``fragment`` that start in (after, before), opener time."""
+        return sorted(r for r in pg["resources"] if fragment in r[0] and after <= r[1] < before)
+
+    def loaded(fragment: str) -> list[float]:  # a file of the callback page: [requested, received]
+        return next(([r[1], r[2]] for r in cb["resources"] if r[0].split("?")[0].endswith(fragment)), [nan, nan])
+
+    message = pg["message"]
+    token = (requests(hub_url + "/oauth/token", message) or [[None, nan, nan]])[0]
+    userinfo = (requests(hub_url + "/oauth/userinfo", message) or [[None, nan, nan]])[0]
+    # The first page of every repository list: the Hub API requests between the session and the mark.
+    listing = requests(hub_url + "/api/", marks["hfsignin:session"], marks["hfsignin:repos"]) or [[None, nan, nan]]
+    script_js, style = loaded("/callback.js"), loaded("/app.css")
+    return {"callback response": nav["responseEnd"], "callback created": cb["created"],
+            "callback.js start": script_js[0], "callback.js end": script_js[1], "callback script": cb["script"],
+            "message": message + shift,
+            "token start": token[1] + shift, "token end": token[2] + shift,
+            "userinfo start": userinfo[1] + shift, "userinfo end": userinfo[2] + shift,
+            "profile": marks["hfsignin:session"] + shift, "repos start": listing[0][1] + shift,
+            "repos end": max(r[2] for r in listing) + shift, "repos": marks["hfsignin:repos"] + shift,
+            # not on the way: the POST answered and callback.html asked for, its stylesheet, the
+            # acknowledgement reaching the window, the window gone
+            "callback fetch": nav["fetchStart"], "app.css end": style[1], "ack": cb.get("ack", nan),
+            "window closed": cb["closed"], "clock skew": pg["skew"] - cb["skew"]}
+
+
 UNITS = {"S5 DOM nodes": "nodes", "S6 cold": "MB", "S6 warm revisit": "KB", "S6 JS heap": "MB",
          "S6 warm revisit, immutable": "KB", "S6 warm requests": "requests", "S6 warm requests, immutable": "requests",
          "S6 wasm memory": "MB", "S2 boot is snapshot": "share", "S7 boot is snapshot": "share", "S7 bytes": "MB"}
@@ -294,7 +427,17 @@ def summarize(results: dict[str, list[float]]) -> dict:
     return out
 
 
-def table(summary: dict, machine: str) -> str:
+def breakdown(steps: dict[str, list[float]]) -> dict[str, float]:
+    """S8's milestones: the median of each over the runs."""
+    return {name: statistics.median(values) for name, values in steps.items()}
+
+
+def breakdown_line(medians: dict[str, float]) -> str:
+    parts = [f"{label} {medians[key]:.0f}" for key, label in STEPS if key in medians]  # callback.js inlined: none
+    return "S8 breakdown (median ms after the click on Approve): " + " → ".join(parts)
+
+
+def table(summary: dict, machine: str, steps: dict[str, float] | None = None) -> str:
     lines = [f"make bench on {machine}", "",
              f"{'scenario':<30} {'median':>10} {'min–max':>20}  target", "-" * 86]
     for name, s in summary.items():
@@ -307,6 +450,8 @@ def table(summary: dict, machine: str) -> str:
     lines.append("")
     for name, value in summary["ratios"].items():
         lines.append(f"{name:<30} {value:>10.2f}  {RATIOS[name][2]}")
+    if steps:
+        lines += ["", breakdown_line(steps)]
     return "\n".join(lines)
 
 
@@ -341,7 +486,8 @@ def main(argv=None) -> int:
                    help="skip each scenario's warm-up run (a smoke test of the benchmark, not figures to quote)")
     p.add_argument("--json", type=Path, default=ROOT / "bench-results" / "bench.json")
     p.add_argument("--only", nargs="+", metavar="SCENARIO",
-                   choices=["b0", "first_visit", "b1", "round_trip", "first_sign_in", "big_listing", "weight"],
+                   choices=["b0", "first_visit", "b1", "round_trip", "popup_round_trip", "first_sign_in",
+                            "big_listing", "weight"],
                    help="run only these scenarios (the table then lacks the others' ratios)")
     a = p.parse_args(argv)
     executable = find_chromium()
@@ -353,11 +499,13 @@ def main(argv=None) -> int:
     site = site_dir()
     hub = DevHub(Options(hub_port=0, space_port=0, site=site, readme=site / "README.md", cache=a.cache,
                          test_control=True)).start()
+    # Sign-in leaves the page (the flow S2, S5 and S7 have always measured); S8 switches to the window.
+    hub.variables["HFSIGNIN_SIGN_IN"] = "redirect"
     try:
         with sync_playwright() as pw:
             bench = Bench(pw, hub, a.runs, a.warm_up)
-            scenarios = (bench.b0, bench.first_visit, bench.b1, bench.round_trip, bench.first_sign_in,
-                         bench.big_listing, bench.weight)
+            scenarios = (bench.b0, bench.first_visit, bench.b1, bench.round_trip, bench.popup_round_trip,
+                         bench.first_sign_in, bench.big_listing, bench.weight)
             for scenario in scenarios:
                 if a.only and scenario.__name__ not in a.only:
                     continue
@@ -368,10 +516,12 @@ def main(argv=None) -> int:
     finally:
         hub.stop()
     summary = summarize(bench.results)
-    print(table(summary, machine))
+    steps = breakdown(bench.steps)
+    print(table(summary, machine, steps))
     a.json.parent.mkdir(parents=True, exist_ok=True)
     a.json.write_text(json.dumps({"machine": machine, "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-                                  "results": summary, "raw": bench.results}, indent=2))
+                                  "results": summary, "raw": bench.results,
+                                  "S8 breakdown": steps, "S8 breakdown raw": bench.steps}, indent=2))
     print(f"\nbench: figures written to {a.json.relative_to(ROOT) if a.json.is_relative_to(ROOT) else a.json}")
     return 0
 
