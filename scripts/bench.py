@@ -28,6 +28,7 @@ import json
 import math
 import os
 import platform
+import shutil
 import statistics
 import sys
 import tempfile
@@ -143,6 +144,7 @@ class Bench:
         self.control = httpx.Client(base_url=hub.hub_url, timeout=30)
         self.results: dict[str, list[float]] = {}
         self.steps: dict[str, list[float]] = {}  # S8's breakdown (popup_steps), run by run
+        self.profiles: list[str] = []  # every on-disk profile made, removed at the end (each holds the runtime)
 
     def record(self, name: str, value: float) -> None:
         self.results.setdefault(name, []).append(value)
@@ -152,6 +154,7 @@ class Bench:
         then a real disk cache (incognito-style contexts keep no large file, such as the wasm),
         and Chromium's popup blocker on (Playwright turns it off by default)."""
         profile = tempfile.mkdtemp(prefix="hfsignin-bench-profile-")
+        self.profiles.append(profile)
         ctx = self.playwright.chromium.launch_persistent_context(
             profile, executable_path=self.executable, args=launch_args(), viewport={"width": 1200, "height": 900},
             ignore_default_args=["--disable-popup-blocking"])
@@ -501,6 +504,7 @@ def main(argv=None) -> int:
                          test_control=True)).start()
     # Sign-in leaves the page (the flow S2, S5 and S7 have always measured); S8 switches to the window.
     hub.variables["HFSIGNIN_SIGN_IN"] = "redirect"
+    bench = None
     try:
         with sync_playwright() as pw:
             bench = Bench(pw, hub, a.runs, a.warm_up)
@@ -515,6 +519,9 @@ def main(argv=None) -> int:
             machine = machine_info(chromium_version(executable))
     finally:
         hub.stop()
+        # A run makes dozens of profiles of 20-50 MB each: left in /tmp they fill the disk.
+        for folder in [site, *(bench.profiles if bench is not None else [])]:
+            shutil.rmtree(folder, ignore_errors=True)
     summary = summarize(bench.results)
     steps = breakdown(bench.steps)
     print(table(summary, machine, steps))
