@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -222,6 +223,7 @@ def _chromium_3p_allowed(playwright_instance, tmp_path, request, **options):
         str(profile), executable_path=find_chromium(), args=launch_args(), viewport={"width": 1200, "height": 900},
         **options)
     yield from _guarded(ctx, request)
+    shutil.rmtree(profile, ignore_errors=True)  # its cache holds the runtime: tens of MB a test
 
 
 @pytest.fixture
