@@ -267,7 +267,7 @@ def ff_blocking(playwright_instance, tmp_path_factory):
     """Firefox with its popup blocker on (dom.disable_open_during_load, Firefox's own default) and
     third-party storage blocked (network.cookie.cookieBehavior=1)."""
     browser = harness.launch_firefox(playwright_instance, tmp_path_factory.mktemp("firefox-popups"),
-                                     {**harness.FIREFOX_3P_BLOCKED, "dom.disable_open_during_load": True})
+                                     {**harness.FIREFOX_3P_BLOCKED, **harness.FIREFOX_POPUPS_BLOCKED})
     yield browser
     browser.close()
 
@@ -280,12 +280,8 @@ def ff_popup_context(ff_blocking, request):
 @pytest.fixture
 def ff_popup_context_3p_allowed(playwright_instance, tmp_path, request):
     """Firefox with its own default for frames (Total Cookie Protection) and its popup blocker on."""
-    browser = harness.launch_firefox(playwright_instance, tmp_path, {**harness.FIREFOX_3P_ALLOWED,
-                                                                      "dom.disable_open_during_load": True})
-    try:
-        yield from _ff_guarded(browser.new_context(viewport={"width": 1200, "height": 900}), request)
-    finally:
-        browser.close()
+    yield from _firefox_context(playwright_instance, tmp_path, request,
+                                {**harness.FIREFOX_3P_ALLOWED, **harness.FIREFOX_POPUPS_BLOCKED})
 
 
 # -- Firefox (ESR over WebDriver BiDi): the same guard, the same viewport ----------------------------
@@ -321,18 +317,19 @@ def ff_page(ff_context):
 @pytest.fixture
 def ff_context_3p_allowed(playwright_instance, tmp_path, request):
     """A Firefox with its own default, Total Cookie Protection: third-party storage works, partitioned."""
-    browser = harness.launch_firefox(playwright_instance, tmp_path, harness.FIREFOX_3P_ALLOWED)
-    try:
-        yield from _ff_guarded(browser.new_context(viewport={"width": 1200, "height": 900}), request)
-    finally:
-        browser.close()
+    yield from _firefox_context(playwright_instance, tmp_path, request, harness.FIREFOX_3P_ALLOWED)
 
 
 @pytest.fixture
 def ff_context_dark(playwright_instance, tmp_path, request):
     """A second Firefox whose pages prefer the dark scheme (Playwright cannot emulate it over BiDi)."""
-    browser = harness.launch_firefox(playwright_instance, tmp_path, {**harness.FIREFOX_3P_BLOCKED,
-                                                                      "layout.css.prefers-color-scheme.content-override": 0})
+    yield from _firefox_context(playwright_instance, tmp_path, request,
+                                {**harness.FIREFOX_3P_BLOCKED, "layout.css.prefers-color-scheme.content-override": 0})
+
+
+def _firefox_context(playwright_instance, tmp_path, request, prefs: dict):
+    """A Firefox of its own, with ``prefs``, and its one guarded context."""
+    browser = harness.launch_firefox(playwright_instance, tmp_path, prefs)
     try:
         yield from _ff_guarded(browser.new_context(viewport={"width": 1200, "height": 900}), request)
     finally:

@@ -104,6 +104,8 @@ FIREFOX_INSTALL_HINT = (
 # (Playwright's profile otherwise ends up at 0, accept all. 2 would block storage top-level too.)
 FIREFOX_3P_BLOCKED = {"network.cookie.cookieBehavior": 1}
 FIREFOX_3P_ALLOWED = {"network.cookie.cookieBehavior": 5}
+# Firefox's own default, which Playwright's profile turns off: a window opened outside a click is refused.
+FIREFOX_POPUPS_BLOCKED = {"dom.disable_open_during_load": True}
 # Every Firefox of the tests. Firefox runs a cross-site frame in a process of its own (Fission); the
 # WebDriver BiDi mouse input of Firefox 153 only reaches such a frame when dispatched from the parent
 # process, which this pref (off by default there) turns on. Without it, clicks into the Space's frame

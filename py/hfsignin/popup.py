@@ -24,7 +24,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 from . import errors as E
 from .callback import Callback, parse_callback
@@ -76,10 +76,8 @@ class Popups(Protocol):
 
 
 def callback_uri(page_url: str) -> str:
-    """``callback.html`` in the folder of ``page_url`` (no query, no fragment)."""
-    parts = urlsplit(page_url)
-    folder = parts.path.rsplit("/", 1)[0] + "/"
-    return f"{parts.scheme}://{parts.netloc}{folder}{CALLBACK_PAGE}"
+    """``callback.html`` in the folder of ``page_url`` (a relative reference drops its query and fragment)."""
+    return urljoin(page_url, CALLBACK_PAGE)
 
 
 def state_of(url: str) -> str:
@@ -104,10 +102,6 @@ def parse_message(data: object, state: str) -> Callback | None:
         return parse_callback("?" + urlencode(list(fields.items())))
     except SignInError:
         return None
-
-
-def is_ack(data: object, state: str) -> bool:
-    return isinstance(data, dict) and data == {"type": RECEIVED, "state": state}
 
 
 @dataclass

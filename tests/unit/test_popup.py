@@ -11,8 +11,7 @@ from hfsignin import errors as E
 from hfsignin.environment import Environment
 from hfsignin.jws import CryptographyVerifier
 from hfsignin.navigation import MemoryNavigator
-from hfsignin.popup import (ANSWERED, MESSAGE, OPENED, RECEIVED, WAITING, callback_uri, is_ack, parse_message,
-                            state_of)
+from hfsignin.popup import ANSWERED, MESSAGE, OPENED, WAITING, callback_uri, parse_message, state_of
 from hfsignin.storage import MemoryStorage
 from hfsignin.transaction import PREFIX
 from hfsignin.transport import MockTransport
@@ -333,11 +332,9 @@ def test_a_message_that_is_not_exactly_the_callback_is_ignored(data):
     assert parse_message(data, STATE) is None
 
 
-def test_the_callback_message_and_the_acknowledgement():
+def test_the_callback_message():
     parsed = parse_message({"type": MESSAGE, "state": STATE, "code": "abc", "iss": HUB}, STATE)
     assert (parsed.code, parsed.state, parsed.iss) == ("abc", STATE, HUB)
-    assert is_ack({"type": RECEIVED, "state": STATE}, STATE)
-    assert not is_ack({"type": RECEIVED, "state": STATE, "x": 1}, STATE)
 
 
 @pytest.mark.parametrize("page,expected", [
