@@ -13,7 +13,10 @@ def test_provider_pages_and_dark_mode(page, hub):
     page.emulate_media(color_scheme="light")
     page.click('[data-action="sign-in"]')
     page.wait_for_selector('[data-login="alice"]')
-    # the seed's hostile 10,000-character name wraps instead of widening the page
+    # the seed's hostile 10,000-character name wraps instead of widening the page, once the page's
+    # stylesheet applies: the accounts are in the DOM (and measurable) before it arrives on a busy
+    # machine, and a browser paints nothing before it (provoked with 800 ms of emulated latency)
+    page.wait_for_load_state("load")
     assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
     shot(page, "02-hub-sign-in")
     page.click('[data-login="alice"]')
