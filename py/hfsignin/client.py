@@ -27,7 +27,6 @@ from .provider import Provider
 from .renewal import Renewal, Renewer
 from .session import Session, SessionStore
 from .steps import SignInSteps
-from .tasks import one_at_a_time
 from .transaction import TransactionStore
 from .urls import safe_return_path
 
@@ -70,8 +69,7 @@ class HFSignIn:
         self.renewer = Renewer(env, self.keeper, self.steps, timeout)
         self.keeper.on_session(self._taken)
         self.api = HubApi(env.transport, self.config.provider_url, self.fresh_session,
-                          on_unauthorized=self._still_authorized)
-        self._checking = None
+                          on_unauthorized=self.renewer.still_authorized)
         self.popups = PopupSignIn(env.popups, clock=env.clock, timeout=popup_timeout)
         env.tabs.listen(self.renewer.siblings.on_message)
         env.on_wake(self.wake)
@@ -133,11 +131,24 @@ class HFSignIn:
         if callback.error:
             raise SignInError(E.AUTHORIZATION_FAILED, "The sign-in provider could not complete the sign-in.",
                               detail=f"{callback.error}: {callback.error_description}")
-        session = await self.steps.exchange(tx, callback.code)
+        return self._signed_in(await self.steps.exchange(tx, callback.code), tx.return_to)
+
+    @property
+    def profile_pending(self) -> bool:
+        """The last sign-in's tokens passed every check but userinfo has not answered yet (a
+        retryable ``userinfo_failed``, ``network`` or ``timeout``): ``finish_sign_in()`` asks again."""
+        return self.steps.held is not None
+
+    async def finish_sign_in(self) -> Session:
+        """Ask userinfo again for the held sign-in and commit it; raises as ``handle_redirect``."""
+        return_to = self.steps.held.tx.return_to if self.steps.held else None
+        return self._signed_in(await self.steps.finish(), return_to)
+
+    def _signed_in(self, session: Session, return_to: str | None) -> Session:
         self.keeper.commit(session, SIGNED_IN, since=self.keeper.epoch)  # this tab's newest wish: it wins
         self.renewer.reset()
-        if tx.return_to and safe_return_path(tx.return_to):
-            self.env.navigator.replace_url(tx.return_to)
+        if return_to and safe_return_path(return_to):
+            self.env.navigator.replace_url(return_to)
         return session
 
     # -- a stored session ----------------------------------------------------------------------
@@ -258,23 +269,6 @@ class HFSignIn:
         "signed_out_elsewhere" (another tab of the same sign-in signed out)."""
         self.keeper.on_end(listener)
 
-    async def _still_authorized(self) -> bool:
-        """A Hub call answered 401: ask userinfo (once, however many calls failed at the same time).
-        Only a 401/403 there ends the session (``revoked``)."""
-        return await one_at_a_time(self, "_checking", self._check_userinfo)
-
-    async def _check_userinfo(self) -> bool:
-        s, epoch = self.keeper.current, self.keeper.epoch
-        if s is None:
-            return False
-        try:
-            await self.provider.userinfo(s.access_token)
-        except SignInError as exc:
-            if exc.status in (401, 403):
-                self.keeper.commit(None, REVOKED, since=epoch)
-                return False
-        return True  # fine, or the provider is unreachable: not proof of anything
-
     def sign_out(self) -> Awaitable[int]:
         """Forget the session (memory and storage, at once) and any pending sign-in of this tab,
         and sign out the other tabs holding the same sign-in (with ``persist="local"``, every
@@ -284,6 +278,7 @@ class HFSignIn:
         the visitor revokes the app in their settings (``connected_apps_url``)."""
         self.transactions.clear()
         self.popups.cancel()
+        self.steps.drop()
         s = self.keeper.current
         holders = self.env.tabs.count(s.family) if s is not None else None  # before this tab lets go
         self.keeper.commit(None, SIGNED_OUT, since=self.keeper.epoch)  # wiped before anything is awaited

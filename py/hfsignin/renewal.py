@@ -55,8 +55,26 @@ class Renewer:
         self.failures = 0
         self._listeners: list[Callable[[Renewal | None], None]] = []
         self._refreshing = None
+        self._checking = None
         self._keeper_task = None
         self._wake = asyncio.Event()
+
+    async def still_authorized(self) -> bool:
+        """A Hub call answered 401: ask userinfo (once, however many calls failed at the same time).
+        Only a 401/403 there ends the session (``revoked``)."""
+        return await one_at_a_time(self, "_checking", self._check_userinfo)
+
+    async def _check_userinfo(self) -> bool:
+        s, epoch = self.keeper.current, self.keeper.epoch
+        if s is None:
+            return False
+        try:
+            await self.steps.provider.userinfo(s.access_token)
+        except SignInError as exc:
+            if exc.status in (401, 403):
+                self.keeper.commit(None, REVOKED, since=epoch)
+                return False
+        return True  # fine, or the provider is unreachable: not proof of anything
 
     def renew_at(self, session: Session | None = None) -> float | None:
         s = session or self.keeper.current

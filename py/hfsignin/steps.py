@@ -18,7 +18,7 @@ from .pkce import generate_verifier, random_token, s256_challenge
 from .provider import Provider
 from .session import Session
 from .tasks import spawn
-from .token import authorization_code_form, parse_token_response, refresh_form, token_error
+from .token import TokenResponse, authorization_code_form, parse_token_response, refresh_form, token_error
 from .transaction import Transaction, TransactionStore
 from .urls import page_url, safe_return_path
 
@@ -41,12 +41,32 @@ class Renewed:
     ended: bool = False
 
 
+@dataclass(frozen=True)
+class Held:
+    """A sign-in whose tokens passed every check, waiting for userinfo to answer."""
+
+    token: TokenResponse
+    claims: dict
+    trust: str
+    tx: Transaction
+    received_at: float
+
+
+def retryable(exc: SignInError) -> bool:
+    """A userinfo failure that asking again may cure: no answer, a server error, a rate limit,
+    an unreadable body. A 4xx is the token's fault: asking again changes nothing."""
+    if exc.code in (E.NETWORK, E.TIMEOUT):
+        return True
+    return exc.code == E.USERINFO_FAILED and (exc.status is None or exc.status >= 500 or exc.status == 429)
+
+
 class SignInSteps:
     def __init__(self, env: Environment, config: Config, provider: Provider, transactions: TransactionStore) -> None:
         self.env = env
         self.config = config
         self.provider = provider
         self.transactions = transactions
+        self.held: Held | None = None  # tokens checked, userinfo not read yet (``finish``)
 
     def _scopes(self, scopes) -> tuple[str, ...]:
         if scopes is None:
@@ -91,7 +111,8 @@ class SignInSteps:
 
     async def exchange(self, tx: Transaction, code: str) -> Session:
         """The code for tokens; the ID token checked (its signature, or TLS when the key set gives no
-        answer at all) before the access token goes anywhere; userinfo about the same subject."""
+        answer at all) before the access token goes anywhere; userinfo about the same subject.
+        Tokens that passed their checks are held while userinfo cannot answer (``finish``)."""
         md = await self.provider.metadata()
         if md.issuer != tx.issuer:
             raise SignInError(E.ISSUER_MISMATCH, "The sign-in provider changed during sign-in.")
@@ -103,16 +124,36 @@ class SignInSteps:
             advertised_algs=md.id_token_signing_alg_values_supported, get_jwks=self.provider.jwks,
             verifier=self.env.verifier, allow_tls=True,
         )
-        user = await self.provider.userinfo(token.access_token)
-        if user.sub != claims["sub"]:
+        self.held = Held(token, claims, trust, tx, received_at=self.env.clock())
+        return await self.finish()
+
+    async def finish(self) -> Session:
+        """The held sign-in's userinfo, asked again; its Session. The tokens stay held after a
+        failure worth retrying (``retryable``), and are let go after any other or a ``drop()``."""
+        held = self.held
+        if held is None:
+            raise SignInError(E.CANCELLED, "There is no sign-in left to finish.")
+        try:
+            user = await self.provider.userinfo(held.token.access_token)
+        except SignInError as exc:
+            if self.held is held and not retryable(exc):
+                self.held = None
+            raise
+        if self.held is not held:  # dropped (signed out, or another sign-in) while userinfo answered
+            raise SignInError(E.CANCELLED, "That sign-in was abandoned.")
+        self.held = None
+        if user.sub != held.claims["sub"]:
             raise SignInError(E.USERINFO_MISMATCH, "The sign-in could not be verified: the profile belongs to someone else.")
-        now = self.env.clock()
+        token, tx, at = held.token, held.tx, held.received_at
         return Session(
-            access_token=token.access_token, expires_at=now + (token.expires_in or DEFAULT_EXPIRES_IN),
-            scopes=token.scopes if token.scopes is not None else tx.scopes, user=user, claims=claims,
-            id_token=token.id_token, issuer=tx.issuer, client_id=tx.client_id, created_at=now,
-            refresh_token=token.refresh_token, trust=trust,
+            access_token=token.access_token, expires_at=at + (token.expires_in or DEFAULT_EXPIRES_IN),
+            scopes=token.scopes if token.scopes is not None else tx.scopes, user=user, claims=held.claims,
+            id_token=token.id_token, issuer=tx.issuer, client_id=tx.client_id, created_at=at,
+            refresh_token=token.refresh_token, trust=held.trust,
         )
+
+    def drop(self) -> None:
+        self.held = None
 
     async def check_stored(self, session: Session) -> Session | None:
         """A stored or handed-over session's ID token, without spending anything: this provider's
