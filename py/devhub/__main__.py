@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .seed import SeedError
 from .server import DEFAULT_SPACE_ID, ROOT, DevHub, Options
-from .variants import CACHE, COOP, FRAMING, INJECT
+from .variants import CACHE, COOP, FRAMING, INJECT, PROMPT_LOGIN
 
 
 def parse_args(argv=None) -> Options:
@@ -43,6 +43,9 @@ def parse_args(argv=None) -> Options:
                    help="Cross-Origin-Opener-Policy of the sign-in and consent pages: none (default; HF's is "
                         "unknown) or same-origin (a popup that visits them loses window.opener, and its opener "
                         "reads popup.closed as true)")
+    p.add_argument("--prompt-login", choices=PROMPT_LOGIN, default="ignored",
+                   help="prompt=login or prompt=select_account while signed in to the hub: ignored (default; "
+                        "nothing shows HF honours them, docs/devhub.md) or honoured (the account picker first)")
     p.add_argument("--no-jwks-cors", dest="jwks_cors", action="store_false",
                    help="serve /oauth/jwks without CORS headers (a browser's fetch fails at the network level)")
     p.add_argument("--no-expose-headers", dest="expose_headers", action="store_false",
@@ -58,6 +61,7 @@ def parse_args(argv=None) -> Options:
     return Options(host=a.host, hub_port=a.hub_port, space_port=a.space_port, site=a.site, seed=a.seed,
                    readme=a.readme, space_id=a.space_id, auto_login=a.auto_login, test_control=a.test_control,
                    slow_body=a.slow_body, inject=a.inject, cache=a.cache, framing=a.framing, coop=a.coop,
+                   prompt_login=a.prompt_login,
                    jwks_cors=a.jwks_cors, expose_headers=a.expose_headers, space_url=a.space_url, provider=a.provider,
                    client_id=a.client_id, verbose=a.verbose)
 

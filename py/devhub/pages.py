@@ -34,6 +34,9 @@ SCOPE_WORDS = {
 }
 
 bp = Blueprint("pages", __name__)
+# Set by the sign-in form on its way back to /oauth/authorize: the account was just picked, so a
+# prompt=login or select_account there is answered (the next authorize GET takes it off).
+JUST_PICKED = "just_picked"
 
 
 # -- the hub's own sign-in session ------------------------------------------------------------
@@ -68,11 +71,17 @@ def login():
         target = "/"
     session.clear()
     session.update(user=username, epoch=hub.store.login_epoch, csrf=secrets.token_urlsafe(16))
+    if target != "/":
+        session[JUST_PICKED] = True
     return redirect(target, 303)
 
 
 @bp.post("/logout")
 def logout():
+    """Sign out of the hub (the home page's Sign out; a form with the CSRF token, as reported of
+    huggingface.co's ``POST /logout``). The apps' grants stay: a later sign-in of the same account
+    skips consent."""
+    check_csrf()
     session.clear()
     return redirect("/", 303)
 
@@ -88,10 +97,11 @@ def error_page(status: int, title: str, message: str, client: App | None = None)
     return make_response(render_template("error.html", title=title, message=message, client=client), status)
 
 
-def signin_page(client: App) -> str:
-    """Pick an account, then come back to this authorization request."""
+def signin_page(client: App, current: User | None = None) -> str:
+    """Pick an account, then come back to this authorization request; ``current`` is the account
+    signed in to the hub already (prompt=login or select_account, when honoured)."""
     return render_template("signin.html", client=client, users=list(current_hub().world.users.values()),
-                           next=request.full_path, csrf=csrf_token(), avatar_url=page_avatar)
+                           next=request.full_path, csrf=csrf_token(), avatar_url=page_avatar, current=current)
 
 
 def consent_page(client: App, user: User, requested: list[str], orgs: list[tuple[Org, bool]]) -> str:

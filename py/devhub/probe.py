@@ -45,6 +45,7 @@ class Probe:
     HUB_CHECKS = (
         ("discovery: CORS", "discovery_cors"),
         ("discovery: endpoints", "discovery_endpoints"),
+        ("discovery: prompt=login, select_account advertised (--prompt-login)", "discovery_prompts"),
         ("JWKS: CORS (--no-jwks-cors plays 'not allowed')", "jwks_cors"),
         ("token: CORS preflight (OPTIONS)", "token_preflight"),
         ("userinfo: no token", "userinfo_cors"),
@@ -121,6 +122,18 @@ class Probe:
             return "/oauth/{authorize,token,userinfo,jwks}", "no discovery document", None
         same = seen == EXPECTED_PATHS
         return "/oauth/{authorize,token,userinfo,jwks}", "the same" if same else ", ".join(seen.values()), same
+
+    def discovery_prompts(self) -> Outcome:
+        """Whether the provider says it honours the prompts that ask for the account again. Not
+        advertised is no proof of the opposite (the list is optional); advertised is a claim."""
+        expected = "neither listed (devhub ignores them)"
+        if not self.discovery:
+            return expected, "no discovery document", None
+        values = self.discovery.get("prompt_values_supported")
+        if not isinstance(values, list):
+            return expected, "no prompt_values_supported", True
+        listed = {"login", "select_account"} & set(map(str, values))
+        return expected, "prompt_values_supported: " + (", ".join(map(str, values)) or "empty"), not listed
 
     def jwks_cors(self) -> Outcome:
         return cors(self.get(self.endpoint("jwks_uri")))

@@ -266,7 +266,7 @@ class CodeGrant(grants.AuthorizationCodeGrant):
         )
         store.log("authorize", client_id=request.client.get_client_id(), user=request.user.username,
                   scope=granted, pkce=data.get("code_challenge_method"), nonce=bool(data.get("nonce")),
-                  orgs=list(getattr(request, "granted_orgs", ())))
+                  orgs=list(getattr(request, "granted_orgs", ())), prompt=data.get("prompt"))
 
     def query_authorization_code(self, code, client):
         store = self.server.store

@@ -54,6 +54,7 @@ class Options:
     cache: str = "revalidate"  # the Space's files: revalidate (all), or immutable (static_site/vendor/)
     framing: str = "self"  # sign-in and consent pages framable by: self (the hub), deny (no one), any
     coop: str = "none"  # Cross-Origin-Opener-Policy of the sign-in and consent pages: same-origin or none
+    prompt_login: str = "ignored"  # prompt=login / select_account with a hub session: ignored or honoured
     jwks_cors: bool = True  # CORS headers on /oauth/jwks
     expose_headers: bool = True  # Access-Control-Expose-Headers (Link, Retry-After, RateLimit, ...)
     verbose: bool = False
@@ -79,7 +80,8 @@ class DevHub:
         self.card = read_card(options.readme or options.site / "README.md")
         try:
             self.variants = Variants(inject=options.inject, cache=options.cache, framing=options.framing,
-                                     coop=options.coop, jwks_cors=options.jwks_cors,
+                                     coop=options.coop, prompt_login=options.prompt_login,
+                                     jwks_cors=options.jwks_cors,
                                      expose_headers=options.expose_headers, body_delay=options.slow_body)
         except VariantError as exc:
             raise SeedError(str(exc)) from None

@@ -11,6 +11,7 @@ INJECT = ("head-start", "head-end", "crlf-quirk")
 CACHE = ("revalidate", "immutable")
 FRAMING = ("self", "deny", "any")
 COOP = ("same-origin", "none")
+PROMPT_LOGIN = ("honoured", "ignored")
 MAX_BODY_DELAY = 30
 
 
@@ -27,6 +28,7 @@ RULES = {
     "cache": (lambda v: v in CACHE, f"cache is one of {', '.join(CACHE)}"),
     "framing": (lambda v: v in FRAMING, f"framing is one of {', '.join(FRAMING)}"),
     "coop": (lambda v: v in COOP, f"coop is one of {', '.join(COOP)}"),
+    "prompt_login": (lambda v: v in PROMPT_LOGIN, f"prompt_login is one of {', '.join(PROMPT_LOGIN)}"),
     "jwks_cors": (lambda v: isinstance(v, bool), "jwks_cors is true or false"),
     "expose_headers": (lambda v: isinstance(v, bool), "expose_headers is true or false"),
     "body_delay": (_seconds, f"body_delay is seconds between 0 and {MAX_BODY_DELAY}"),
@@ -39,6 +41,7 @@ class Variants:
     cache: str = "revalidate"  # Cache-Control of the Space's files
     framing: str = "self"  # who may frame the sign-in and consent pages
     coop: str = "none"  # Cross-Origin-Opener-Policy of the sign-in and consent pages (HF's is unknown)
+    prompt_login: str = "ignored"  # prompt=login / select_account: nothing shows HF honours them
     jwks_cors: bool = True  # CORS headers on /oauth/jwks
     expose_headers: bool = True  # Access-Control-Expose-Headers on the API and token side
     body_delay: float = 0.0  # seconds between index.html's </head> and the rest: a slow network

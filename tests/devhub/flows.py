@@ -6,9 +6,31 @@ import contextlib
 import time
 from urllib.parse import parse_qsl, urlsplit
 
+import httpx
+
+from devhub import DevHub, Options
 from harness import HubBrowser
 from hfsignin import HFSignIn, SignInError
 from hfsignin.environment import local_environment
+
+
+@contextlib.contextmanager
+def launched_with(name: str, launch, other):
+    """A devhub launched with the setting ``name`` at ``launch``: the control API reports it, and
+    after a change to ``other`` both ``null`` and reset bring it back. Yields (devhub, control client)."""
+    launched = DevHub(Options(hub_port=0, space_port=0, test_control=True, **{name: launch})).start()
+    control = httpx.Client(base_url=launched.hub_url, timeout=30)
+    try:
+        assert control.post("/_devhub/settings", json={}).json()[name] == launch
+        assert control.post("/_devhub/settings", json={name: other}).json()[name] == other
+        assert control.post("/_devhub/settings", json={name: None}).json()[name] == launch
+        control.post("/_devhub/settings", json={name: other})
+        assert control.post("/_devhub/reset", json={}).status_code == 200
+        assert control.post("/_devhub/settings", json={}).json()[name] == launch
+        yield launched, control
+    finally:
+        control.close()
+        launched.stop()
 
 
 @contextlib.asynccontextmanager

@@ -11,6 +11,7 @@ import pytest
 from devhub import DevHub, Options
 from devhub.__main__ import parse_args
 from devhub.probe import coop, run
+from flows import launched_with
 from harness import Attempt, HubBrowser, redirect_params
 
 COOP = "cross-origin-opener-policy"
@@ -128,20 +129,9 @@ def test_control_switches_it_and_reset_restores_the_launch_value(hub, agent, att
 
 
 def test_launched_with_same_origin_null_and_reset_come_back_to_it():
-    launched = DevHub(Options(hub_port=0, space_port=0, test_control=True, coop="same-origin")).start()
-    control = httpx.Client(base_url=launched.hub_url, timeout=30)
-    try:
-        assert control.post("/_devhub/settings", json={}).json()["coop"] == "same-origin"
-        assert control.post("/_devhub/settings", json={"coop": "none"}).json()["coop"] == "none"
-        assert control.post("/_devhub/settings", json={"coop": None}).json()["coop"] == "same-origin"
-        control.post("/_devhub/settings", json={"coop": "none"})
-        assert control.post("/_devhub/reset", json={}).status_code == 200
-        assert control.post("/_devhub/settings", json={}).json()["coop"] == "same-origin"
+    with launched_with("coop", "same-origin", "none") as (launched, control):
         page = control.get("/oauth/authorize", params={"client_id": launched.space_app.client_id})
         assert page.headers.get(COOP) == "same-origin"
-    finally:
-        control.close()
-        launched.stop()
 
 
 def test_cli_flag(capsys):

@@ -16,7 +16,7 @@ def verdicts(hub) -> dict[str, str]:
 
 def test_devhub_passes_its_own_probe(hub):
     rows = run(hub.hub_url, hub.space_url)
-    assert len(rows) == 14 and {r.verdict for r in rows} == {"pass"}, [r for r in rows if r.verdict != "pass"]
+    assert len(rows) == 15 and {r.verdict for r in rows} == {"pass"}, [r for r in rows if r.verdict != "pass"]
     assert ORIGIN not in (hub.hub_url, hub.space_url)
 
 
@@ -35,7 +35,7 @@ def test_each_variant_shows_as_a_difference(hub):
 
 def test_without_a_space_only_the_hub_is_probed_and_failures_are_unknown(hub):
     rows = run(hub.hub_url)
-    assert len(rows) == 11 and not [r for r in rows if r.check.startswith("Space")]
+    assert len(rows) == 12 and not [r for r in rows if r.check.startswith("Space")]
     down = run("http://127.0.0.1:9", timeout=2)
     assert {r.verdict for r in down} == {"unknown"} and "request failed" in down[0].seen
 
@@ -63,7 +63,7 @@ def test_the_command_prints_a_table_and_exits_by_verdict(hub):
                         capture_output=True, text=True, timeout=120)
     assert ok.returncode == 0, ok.stdout + ok.stderr
     lines = ok.stdout.splitlines()
-    assert lines[0].split() == ["check", "expected", "(devhub)", "seen", "result"] and len(lines) == 16
+    assert lines[0].split() == ["check", "expected", "(devhub)", "seen", "result"] and len(lines) == 17
     hub.settings(framing="any")
     differs = subprocess.run([sys.executable, "-m", "devhub.probe", hub.hub_url], capture_output=True, text=True,
                              timeout=120)
