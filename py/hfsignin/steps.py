@@ -27,6 +27,15 @@ _ORG_ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0
 # A refused refresh that is the configuration's fault, not the session's (RFC 6749 §5.2).
 CONFIGURATION_ERRORS = frozenset({"invalid_client", "invalid_request", "unauthorized_client",
                                   "unsupported_grant_type"})
+# The OIDC prompt values a sign-in may ask for: consent again (to add orgs or scopes), and the
+# account again (login, select_account; huggingface.co is not known to honour these two, so the
+# page must also say how to sign out of it: docs/library.md). Never "none": no silent sign-in here.
+PROMPTS = frozenset({"consent", "login", "select_account"})
+
+
+def valid_prompt(prompt) -> bool:
+    values = prompt.split(" ") if isinstance(prompt, str) else [""]
+    return set(values) <= PROMPTS and len(set(values)) == len(values)
 
 
 @dataclass(frozen=True)
@@ -91,8 +100,9 @@ class SignInSteps:
         orgs = tuple(org_ids)
         if any(not o or len(o) > 64 or not set(o) <= _ORG_ID_CHARS for o in orgs):
             raise SignInError(E.INVALID_CONFIG, "Organisation ids are letters, digits, - and _.")
-        if prompt not in (None, "consent"):
-            raise SignInError(E.INVALID_CONFIG, "Only prompt='consent' is supported.")
+        if prompt is not None and not valid_prompt(prompt):
+            raise SignInError(E.INVALID_CONFIG, "prompt is 'consent', 'login' or 'select_account' "
+                                                "(or several of them, separated by one space).")
         tx = Transaction(
             state=random_token(), nonce=random_token(), code_verifier=generate_verifier(),
             redirect_uri=redirect_uri or self.config.redirect_uri or page_url(self.env.navigator.current_url()),
