@@ -65,11 +65,6 @@
     if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", fn);
     else fn();
   }
-  whenParsed(function () {
-    var text = document.getElementById("busy-text"); // the demo's page; a starter page has none
-    if (busy && text) text.textContent = busy;
-  });
-
   // -- 2. where the page runs ----------------------------------------------------------
   var framed;
   try { framed = window.top !== window.self; } catch (e) { framed = true; }
@@ -85,6 +80,36 @@
     if (typeof url !== "string" || !url.trim()) url = DEFAULT_PROVIDER;
     try { return new URL(url.trim()).origin; } catch (e) { return null; }
   }
+
+  // Words Python writes once it runs, written as soon as the parser has passed their element
+  // (before the first paint), so they never change in view (a layout shift): the busy view's, and
+  // the footer's provider, in py/space_app/text.py provider_note's words (tests/e2e/test_page_layout.py
+  // compares them at first paint and when ready).
+  function providerNote() {
+    var url = null;
+    try { url = window.huggingface.variables.OPENID_PROVIDER_URL; } catch (e) { /* no variables */ }
+    if (typeof url !== "string" || !url.trim()) url = DEFAULT_PROVIDER;
+    url = url.trim().replace(/\/+$/, "");
+    var host = url.indexOf("://") >= 0 ? url.slice(url.indexOf("://") + 3) : url;
+    var local = host.indexOf("localhost") === 0 || host.indexOf("127.0.0.1") === 0;
+    return "Signs in with " + host + (local ? " (devhub, a local stand-in)" : "");
+  }
+  var early = { "provider-note": providerNote() };
+  if (busy) early["busy-text"] = busy; // the demo's page; a starter page has neither element
+  function passed(el) { // the parser has gone past it: its text is complete
+    for (var n = el; n; n = n.parentNode) if (n.nextSibling) return true;
+    return false;
+  }
+  function writeEarly(done) {
+    Object.keys(early).forEach(function (id) {
+      var el = document.getElementById(id);
+      if (el && (done || passed(el))) { el.textContent = early[id]; delete early[id]; }
+    });
+    if (done || !Object.keys(early).length) earlyWatch.disconnect();
+  }
+  var earlyWatch = new MutationObserver(function () { writeEarly(false); });
+  earlyWatch.observe(document, { childList: true, subtree: true });
+  whenParsed(function () { writeEarly(true); });
 
   // Whether the app signs in through a window rather than by leaving the page: the page says it
   // can (<html data-sign-in="popup">, the demo's index.html) and the Space variable
