@@ -4,6 +4,7 @@ page, and clears them. Text goes in through textContent only; the URLs were made
 from __future__ import annotations
 
 import asyncio
+import re
 
 from pyscript import document
 
@@ -11,17 +12,21 @@ from .dom import clone, q, set_text, show, spawn
 from .profile import PLACEHOLDER_AVATAR, Profile, expiry_line, renewal_line
 from .repos import TABS
 
+# Where a long name or address may break besides its spaces: after punctuation that ends a part
+# of it ("window.", "onerror=", "</b>") and before an @, so no identifier is cut in its middle.
+BOUNDARY = re.compile(r"(?<=[./=>;:,?&'\"\\)\]}])(?=\S)|(?<=\S)(?=@)")
+
 USER_TEXT = ('[data-user="name"]', '[data-user="preferred_username"]', '[data-user="email"]',
              "#account-name", "#urllib-result", "#expiry", "#trust")
 
 
 def show_profile(p: Profile) -> None:
-    set_text(q('[data-user="name"]'), p.name)
+    show_name(q('[data-user="name"]'), p.name)
     link = q('[data-user="preferred_username"]')
     set_text(link, f"@{p.handle}")
     link.href = p.profile_url
     email = q('[data-user="email"]')
-    set_text(email, p.email)
+    set_breakable_text(email, p.email)
     show(email, bool(p.email))
     show(q("#pro-badge"), p.pro)
     picture = q('[data-user="picture"]')
@@ -35,6 +40,22 @@ def show_profile(p: Profile) -> None:
     show(q("#grant-private"), p.can_grant_private)
     show(q("#private-notice"), bool(p.private_notice))
     show_trust(p.trust)
+
+
+def set_breakable_text(el, text: str) -> None:
+    """``text`` as text, with a line-break opportunity (<wbr>) at each boundary inside a word."""
+    parts = BOUNDARY.split(text)
+    nodes = [parts[0]]
+    for part in parts[1:]:
+        nodes += [document.createElement("wbr"), part]
+    el.replaceChildren(*nodes)  # strings become text nodes: nothing is parsed
+
+
+def show_name(el, name: str) -> None:
+    """The display name, breakable at its boundaries; its title holds it whole, for when two
+    lines cut it short (app.css)."""
+    set_breakable_text(el, name)
+    el.title = name
 
 
 def show_trust(text: str) -> None:
@@ -116,5 +137,6 @@ def clear_profile() -> None:
     show(q("#renewal"), False)
     for selector in USER_TEXT:
         set_text(q(selector), "")
+    q('[data-user="name"]').removeAttribute("title")
     q('[data-user="picture"]').src = PLACEHOLDER_AVATAR
     q("#account-avatar").src = PLACEHOLDER_AVATAR
