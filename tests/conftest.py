@@ -31,7 +31,8 @@ def pytest_runtest_makereport(item, call):
     setattr(item, f"rep_{rep.when}", rep)
 
 
-FIREFOX_FILES = {"test_firefox.py", "test_widths_a11y.py", "test_popup_in_browser.py", "test_blocked_frame_boot.py"}
+FIREFOX_FILES = {"test_firefox.py", "test_widths_a11y.py", "test_popup_in_browser.py", "test_blocked_frame_boot.py",
+                 "test_page_layout.py"}
 
 
 def _require_browsers(chromium: bool, firefox: bool) -> None:
