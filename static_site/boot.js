@@ -45,6 +45,8 @@
   var CALLBACK_PARAMS = ["code", "state", "error"];
   var query = new URLSearchParams(location.search), fragment = new URLSearchParams(location.hash.slice(1));
   var callback = CALLBACK_PARAMS.some(function (name) { return query.has(name) || fragment.has(name); });
+  // Only an answer with a code has a sign-in to complete: a refusal (error= alone) shows no spinner.
+  var completing = query.has("code") || fragment.has("code");
   var storage = true;
   try {
     sessionStorage.setItem("hfsignin:probe", "1");
@@ -53,7 +55,7 @@
   // The busy view's words for these two, as py/space_app/states.py has them (a unit test compares).
   var BUSY = { completing: "Completing sign-in…", restoring: "Restoring your session…" };
   var busy = null;
-  if (callback) {
+  if (completing) {
     root.dataset.auth = "completing";
     busy = BUSY.completing;
   } else if (storage && sessionStorage.getItem("hfsignin:session") !== null) {
@@ -164,7 +166,12 @@
       var link = document.createElement("a");
       link.className = button.className;
       link.dataset.action = "sign-in";
-      link.href = location.origin + location.pathname + "?sign-in";
+      // The "private repositories" choice made here travels with the link (?sign-in=private).
+      var base = location.origin + location.pathname + "?sign-in";
+      var wantPrivate = document.getElementById("want-private");
+      var follow = function () { link.href = base + (wantPrivate && wantPrivate.checked ? "=private" : ""); };
+      follow();
+      if (wantPrivate) wantPrivate.addEventListener("change", follow);
       link.target = "_blank";
       link.rel = "noopener";
       var mark = button.querySelector("img");
@@ -177,6 +184,7 @@
       note.textContent = why;
       note.hidden = false;
       link.addEventListener("click", function () {
+        follow();
         note.textContent = "Sign-in continues in the new tab, and your profile will be there: " +
           "this embedded copy cannot share your session.";
       });

@@ -306,16 +306,38 @@ def click_and_return(page, selector: str) -> str:
     return wait_booted(page)
 
 
+# An init script: every value html[data-auth] takes in a document, in order, in window.__authStates.
+AUTH_STATES = """(() => {
+  const seen = window.__authStates = [];
+  const note = () => {
+    const state = document.documentElement && document.documentElement.getAttribute("data-auth");
+    if (state && seen[seen.length - 1] !== state) seen.push(state);
+  };
+  new MutationObserver(note).observe(document, {subtree: true, childList: true, attributes: true,
+                                                attributeFilter: ["data-auth"]});
+  note();
+})();"""
+
+
+def cancelled_note(page):
+    """The note a refusal on the provider's page leaves: a choice, not an error (no banner)."""
+    note = page.locator('#signed-out-note[data-note="access_denied"]')
+    expect(note).to_be_visible()
+    expect(note).to_contain_text("You cancelled on Hugging Face")
+    expect(note).to_be_focused()
+    expect(page.locator('[role="alert"]')).to_be_hidden()
+    expect(page.locator('[data-action="sign-in"]')).to_be_enabled()
+    return note
+
+
 def deny_then_retry(page, hub, screenshot: str) -> None:
-    """Deny on the consent page: the access_denied banner, a clean URL; then its retry signs in."""
+    """Deny on the consent page: a neutral note, focused, a clean URL; then the button signs in."""
     open_space(page, hub)
-    assert sign_in(page, user="bob", approve=False) == "error"
-    banner = page.locator('[role="alert"][data-error="access_denied"]')
-    expect(banner).to_be_visible()
-    expect(banner).to_contain_text("Sign-in cancelled")
+    assert sign_in(page, user="bob", approve=False) == "signed-out"
+    cancelled_note(page)
     assert "error=" not in page.url and "state=" not in page.url
     shot(page, screenshot)
-    page.click('[data-action="retry"]')
+    page.click('[data-action="sign-in"]')
     page.wait_for_selector('[data-action="approve"]')  # bob is still signed in to the hub
     page.click('[data-action="approve"]')
     assert wait_booted(page) == "signed-in"

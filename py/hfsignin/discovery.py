@@ -20,6 +20,13 @@ class ProviderMetadata:
     id_token_signing_alg_values_supported: tuple[str, ...] = ("RS256",)
     raw: dict = field(default_factory=dict, compare=False, repr=False)
 
+    @property
+    def prompts(self) -> tuple[str, ...]:
+        """The ``prompt`` values the provider says it honours (``prompt_values_supported``, OIDC
+        Discovery 1.0 §3, as amended for ``prompt=create``); () when it does not say."""
+        values = self.raw.get("prompt_values_supported")
+        return tuple(v for v in values if isinstance(v, str)) if isinstance(values, list) else ()
+
 
 def discovery_url(provider_url: str) -> str:
     return provider_url.rstrip("/") + WELL_KNOWN

@@ -75,12 +75,13 @@ def mark(name: str) -> None:
     window.performance.mark(f"hfsignin:{name}")
 
 
-def take_query_flag(name: str) -> bool:
-    """Whether the page's query has ``name``; it is removed from the address bar either way."""
+def take_query(name: str) -> str | None:
+    """The page query's value for ``name`` ("" when it has none), or None when absent; it is
+    removed from the address bar either way."""
     location = document.defaultView.location
     params = parse_qs(location.search.lstrip("?"), keep_blank_values=True)
     if name not in params:
-        return False
+        return None
     rest = urlencode([(k, v) for k, vs in params.items() if k != name for v in vs])
     document.defaultView.history.replaceState(None, "", location.pathname + (f"?{rest}" if rest else ""))
-    return True
+    return params[name][0]

@@ -4,6 +4,7 @@ says in ``profile``, the banner, the tabs and the urllib demo in modules of thei
 from __future__ import annotations
 
 import asyncio
+from urllib.parse import parse_qs, urlsplit
 
 from pyscript import document
 
@@ -14,13 +15,14 @@ from hfsignin.popup import TIMEOUT_SECONDS
 
 from . import profile_page, urllib_demo
 from .banner import Banner
-from .dom import announce, console_warn, mark, on, on_fault, q, set_text, show, spawn, take_query_flag
+from .dom import announce, console_warn, mark, on, on_fault, q, set_text, show, spawn, take_query
+from .pending import Pending
 from .profile import PRIVATE_SCOPE, profile_of, sign_in_scopes, signed_out_announcement, signed_out_note, trust_line
 from .repos import TABS, RepoBoard
-from .states import COMPLETING, POPUP, REDIRECTING, SIGNED_IN, SIGNED_OUT, Page
+from .states import COMPLETING, PENDING, POPUP, REDIRECTING, SIGNED_IN, SIGNED_OUT, Page
 from .states import ERROR as ERROR_STATE
 from .tabs import Tabs
-from .text import SESSION_ENDED, provider_note
+from .text import CANCELLED_NOTE, SESSION_ENDED, provider_note
 
 STALE_CALLBACK = frozenset({E.TRANSACTION_MISSING, E.STATE_MISMATCH})
 
@@ -35,6 +37,7 @@ class App:
         self.page = Page(document.documentElement, busy_text=q("#busy-text"), sign_in_button=self.sign_in_button,
                          announce=announce, mark=mark, warn=console_warn)
         self.banner = Banner()
+        self.pending: Pending | None = None  # the pending view's retries, once the library runs
         # boot.js made the sign-in control a link to a new tab (a frame that cannot sign in here)
         self.framed = document.documentElement.getAttribute("data-sign-in") == "new-tab"
         self._wire()
@@ -43,6 +46,8 @@ class App:
         if not self.framed:  # framed, boot.js made the button a link to a new tab
             on(self.sign_in_button, "click", lambda evt: self.sign_in())
         on(q('[data-action="sign-out"]'), "click", lambda evt: self.sign_out())
+        on(q('[data-action="pending-sign-out"]'), "click", lambda evt: self.sign_out())
+        on(q('[data-action="other-account"]'), "click", lambda evt: self.sign_in(prompt="login"))
         on(q('[data-action="show-popup"]'), "click", lambda evt: self.sign_in())
         on(q('[data-action="cancel-popup"]'), "click", lambda evt: self.cancel_popup())
         on(q('[data-action="grant-more"]'), "click", lambda evt: self.change_access())
@@ -72,6 +77,7 @@ class App:
             self.fail(exc, retry=None)
             return
         self.page.can_sign_in = not self.framed
+        self.pending = Pending(self.auth.env.clock)
         self.auth.on_session_end(self.session_ended)
         self.auth.on_session(self.session_changed)
         self.auth.on_renewal(lambda renewal: profile_page.show_session_lines(self.auth))
@@ -82,10 +88,14 @@ class App:
         await self.start()
 
     async def start(self) -> None:
-        # ?sign-in: the embedded copy opened this tab to run the sign-in top-level
-        wants_sign_in = not self.framed and take_query_flag("sign-in")
+        # ?sign-in (?sign-in=private: with private repositories): the embedded copy opened this tab
+        # to run the sign-in top-level, with the choice made there
+        wanted = None if self.framed else take_query("sign-in")
+        if wanted == "private":
+            q("#want-private").checked = True
         if self.auth.has_callback():
-            self.page.enter(COMPLETING)
+            if returns_a_code(self.auth.env.navigator.current_url()):  # a refusal completes nothing
+                self.page.enter(COMPLETING)
             try:
                 session = await self.auth.handle_redirect()
             except SignInError as exc:
@@ -94,30 +104,68 @@ class App:
         else:
             try:
                 session = await self.auth.restore()
-            except SignInError as exc:  # the provider is unreachable: the session is kept, a retry offered
-                self.fail(exc, retry=self.start)
+            except SignInError as exc:  # the provider is unreachable: the session is kept and tried again
+                self.wait_for_profile(exc, self.start, stored=True)
                 return
         if session is not None:
             mark("session")
             await self.show_signed_in(session)
-        elif wants_sign_in:  # not in a click: no window would open, so this tab itself goes
+        elif wanted is not None:  # not in a click: no window would open, so this tab itself goes
             await self.sign_in(popup=False)
         else:
             self.show_signed_out()
 
     async def _after_failed_callback(self, exc: SignInError) -> None:
+        if self.auth.profile_pending:  # the tokens are good, the profile is late
+            self.wait_for_profile(exc, self._finish)
+            return
         try:
             previous = await self.auth.restore()
         except SignInError:
             previous = None
         if previous is None:
-            self.fail(exc, retry=self.sign_in)
+            if exc.code == E.ACCESS_DENIED:
+                self.cancelled()
+            else:
+                self.fail(exc, retry=self.sign_in)
             return
         await self.show_signed_in(previous)
         # Back or reload onto an old callback, or a forged one, while signed in: it changes
-        # nothing, so it says nothing. Anything else (e.g. a denied re-consent) is reported.
-        if exc.code not in STALE_CALLBACK:
+        # nothing, so it says nothing; nor does a re-consent the visitor cancelled (only said).
+        # Anything else is reported.
+        if exc.code == E.ACCESS_DENIED:
+            announce("Nothing changed: you cancelled on Hugging Face")
+        elif exc.code not in STALE_CALLBACK:
             self.banner.error(exc, retry=self.change_access)
+
+    def cancelled(self) -> None:
+        """The visitor said no on the provider's page: a choice, not an error. A note, focused; the
+        sign-in button is the one thing to do next."""
+        self.show_signed_out(CANCELLED_NOTE)
+        note = q("#signed-out-note")
+        note.dataset.note = E.ACCESS_DENIED
+        note.focus()
+
+    def wait_for_profile(self, exc: SignInError, retry, *, stored: bool = False) -> None:
+        """Signed in, the profile not loaded yet: the pending view, tried again on its own."""
+        first = self.page.state != PENDING
+        self.page.enter(PENDING)
+        self.pending.wait(exc, retry, stored=stored)
+        if first:
+            q("#pending-title").focus()
+
+    async def _finish(self) -> None:
+        """The held sign-in's profile, asked again (``HFSignIn.finish_sign_in``)."""
+        try:
+            session = await self.auth.finish_sign_in()
+        except SignInError as exc:
+            if self.auth.profile_pending:
+                self.wait_for_profile(exc, self._finish)
+            elif exc.code != E.CANCELLED:  # cancelled: signed out meanwhile, which said so
+                self.fail(exc, retry=self.sign_in)
+            return
+        mark("session")
+        await self.show_signed_in(session)
 
     def fail(self, exc: SignInError, retry=None) -> None:
         """A sign-in that cannot go on: the error state, the banner, the button back."""
@@ -128,7 +176,11 @@ class App:
 
     def show_signed_out(self, note=None) -> None:
         """``note``: why, as ``profile_page.show_note`` takes it."""
+        if self.pending is not None:
+            self.pending.stop()
         profile_page.show_note(note)
+        q("#signed-out-note").removeAttribute("data-note")
+        show(q('[data-action="other-account"]'), False)  # sign-out offers it (_tell_signed_out)
         self.page.enter(SIGNED_OUT)
         if not self.framed:
             spawn(self._prefetch())
@@ -164,6 +216,9 @@ class App:
         except SignInError as exc:
             if pending is self.popup:
                 self.popup = None
+                if self.auth.profile_pending:
+                    self.wait_for_profile(exc, self._finish)
+                    return
                 self._popup_failed(exc, retry)
             elif self.page.state == REDIRECTING:
                 self.fail(exc, retry=retry)
@@ -188,7 +243,13 @@ class App:
             return
         if self.auth.session is not None:  # e.g. a denied re-consent: still signed in as before
             spawn(self.show_signed_in(self.auth.session))
-            self.banner.error(exc, retry=retry)
+            if exc.code == E.ACCESS_DENIED:
+                announce("Nothing changed: you cancelled on Hugging Face")
+            else:
+                self.banner.error(exc, retry=retry)
+            return
+        if exc.code == E.ACCESS_DENIED:
+            self.cancelled()
             return
         self.fail(exc, retry=retry)
         retry_button = q("#banner-retry")
@@ -234,9 +295,20 @@ class App:
 
     async def _tell_signed_out(self, signed_out) -> None:
         others = await signed_out
-        if others:
-            profile_page.show_note(signed_out_note(others, self.auth.connected_apps_url))
+        picks = await self._provider_lets_pick_an_account()
+        if self.page.state == SIGNED_OUT:  # not signing in again meanwhile
+            show(q('[data-action="other-account"]'), picks and not self.framed)
+            provider = None if picks else self.auth.config.provider_url
+            profile_page.show_note(signed_out_note(others, self.auth.connected_apps_url, provider))
         announce(signed_out_announcement(others))
+
+    async def _provider_lets_pick_an_account(self) -> bool:
+        """Whether the provider says it honours ``prompt=login`` (its discovery document). Hugging
+        Face is not known to (docs/devhub.md, the parity table): there the note says what to do."""
+        try:
+            return "login" in (await self.auth.metadata()).prompts
+        except SignInError:
+            return False
 
     # -- the session's life ---------------------------------------------------------------
 
@@ -265,6 +337,7 @@ class App:
         profile_page.clear_profile()
 
     async def show_signed_in(self, session) -> None:
+        self.pending.stop()
         profile = profile_of(session, self.auth.config.provider_url, self.auth.config.scopes)
         profile_page.show_profile(profile)
         profile_page.show_note(None)
@@ -277,6 +350,13 @@ class App:
         q("#sort").value = self.board.sort_key
         await self.board.load()
         mark("repos")
+
+
+def returns_a_code(url: str) -> bool:
+    """The provider's answer carries a code (in the query or the fragment): there is a sign-in to
+    complete. An ``error=`` alone is a refusal: nothing to wait for."""
+    parts = urlsplit(url)
+    return any("code" in parse_qs(part, keep_blank_values=True) for part in (parts.query, parts.fragment))
 
 
 def popup_timeout(value) -> float:

@@ -123,12 +123,18 @@ def renewal_line(renewal, now: float) -> str:
             "You stay signed in until it expires.")
 
 
-def signed_out_note(others: int, connected_apps_url: str) -> list:
-    """What sign-out did, with the link to revoke the app for good: strings and (text, href) links."""
+def signed_out_note(others: int, connected_apps_url: str, provider_url: str | None = None) -> list:
+    """What sign-out did, with the link to revoke the app for good: strings and (text, href) links.
+    With ``provider_url``, how to use another account where the provider cannot be asked to let
+    the visitor pick one (it signs in whoever is signed in there)."""
     where = "this tab" if not others else f"this tab and {others} other tab{'s' if others > 1 else ''}"
-    return [f"Signed out of {where}. Hugging Face keeps this Space's access until its token expires; "
+    note = [f"Signed out of {where}. Hugging Face keeps this Space's access until its token expires; "
             "to revoke it for good, use ", ("Connected applications", connected_apps_url),
             " in your Hugging Face settings."]
+    if provider_url:
+        note += [" To use another account, sign out on ", ("Hugging Face", provider_url.rstrip("/") + "/"),
+                 " first: signing in here uses the account you are signed in with there."]
+    return note
 
 
 def signed_out_announcement(others: int) -> str:

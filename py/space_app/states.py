@@ -19,7 +19,10 @@ from dataclasses import dataclass
 LOADING, COMPLETING, REDIRECTING = "loading", "completing", "redirecting"
 SIGNED_OUT, SIGNED_IN, ERROR = "signed-out", "signed-in", "error"
 POPUP = "popup"  # a sign-in window is open; this page waits for its answer (hfsignin.popup)
-ANY = frozenset({LOADING, COMPLETING, REDIRECTING, SIGNED_OUT, SIGNED_IN, ERROR, POPUP})
+# Signed in, but the profile (a new sign-in's userinfo) or the stored session's proof could not
+# be had yet: the page says so, retries on its own, and offers Retry and Sign out, never Sign in.
+PENDING = "profile-pending"
+ANY = frozenset({LOADING, COMPLETING, REDIRECTING, SIGNED_OUT, SIGNED_IN, ERROR, POPUP, PENDING})
 WARNING = "hfsignin app: illegal page-state transition"
 
 
@@ -55,12 +58,18 @@ STATES: dict[str, PageState] = {
         # A session can end at any moment: renewal refused, signed out in another tab.
         views=frozenset({"signed-out"}), after=ANY,
         sign_in=True, mark="ready", boot="storage is blocked: sign-in happens in a new tab"),
+    PENDING: PageState(
+        # The pending view (index.html [data-view="pending"]): its line counts down to the next try.
+        views=frozenset({"pending"}), after=frozenset({LOADING, COMPLETING, POPUP}),
+        announce="You are signed in, but your profile could not be loaded yet"),
     SIGNED_IN: PageState(
         # From redirecting: back from the provider's page to this one kept in the back-forward cache.
-        views=frozenset({"signed-in"}), after=frozenset({LOADING, COMPLETING, REDIRECTING, SIGNED_OUT, ERROR}),
+        views=frozenset({"signed-in"}),
+        after=frozenset({LOADING, COMPLETING, REDIRECTING, SIGNED_OUT, ERROR, PENDING}),
         announce="Signed in as {name}", mark="profile"),
     ERROR: PageState(
-        views=frozenset({"signed-out"}), after=frozenset({LOADING, COMPLETING, REDIRECTING, SIGNED_OUT, POPUP}),
+        views=frozenset({"signed-out"}),
+        after=frozenset({LOADING, COMPLETING, REDIRECTING, SIGNED_OUT, POPUP, PENDING}),
         sign_in=True, boot="Python could not start (the watchdog)"),
 }
 

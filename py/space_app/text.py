@@ -176,3 +176,30 @@ def countdown(seconds: float) -> str:
     if minutes:
         return f"{minutes} min {secs:02d} s"
     return f"{secs} s"
+
+
+# A session that exists while its profile (or, on a reload, its proof) cannot be had yet: tried
+# again after these waits in turn (the last one for good), or after the provider's Retry-After.
+PENDING_WAITS = (5.0, 10.0, 20.0, 30.0, 60.0)
+PENDING_WAIT_LIMIT = 300.0
+
+
+def pending_wait(attempt: int, retry_after: float | None) -> float:
+    """Seconds before the ``attempt``-th automatic try (1 for the first)."""
+    wait = PENDING_WAITS[min(max(attempt, 1), len(PENDING_WAITS)) - 1]
+    return min(PENDING_WAIT_LIMIT, max(wait, retry_after or 0.0))
+
+
+def pending_line(code: str, status: int | None, left: float | None, *, stored: bool = False) -> str:
+    """The pending view's one sentence: what is missing (a new sign-in's profile, or a ``stored``
+    session's proof), why, and when it is tried again (``left`` seconds; None while it is tried)."""
+    what = "Your session could not be checked yet" if stored else "Your profile could not be loaded yet"
+    if code == E.USERINFO_FAILED:
+        why = f"Hugging Face answered HTTP {status}" if status else "Hugging Face sent a profile that could not be read"
+    else:
+        why = error_words(code).message.rstrip(".")
+    when = "trying again now…" if left is None else f"trying again in {countdown(max(1.0, left))}."
+    return f"{what}: {why}; {when}"
+
+
+CANCELLED_NOTE = "You cancelled on Hugging Face, so nothing was shared with this Space."

@@ -4,7 +4,7 @@ visitor sees, light and dark, against WCAG 2's AA ratios (4.5:1, or 3:1 for larg
 import pytest
 from playwright.sync_api import expect
 
-from harness import open_space, sign_in, wait_booted
+from harness import click_and_return, open_space, sign_in, wait_booted
 
 # For every visible element with its own text: the contrast of its colour against the
 # background painted behind it (semi-transparent layers composited up the tree; colours
@@ -67,20 +67,27 @@ def low_contrast(page) -> tuple[list[dict], int]:
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_text_contrast_meets_wcag_aa(page, hub, scheme):
+def test_text_contrast_meets_wcag_aa(page, hub, scheme, context):
+    context.guard.allow_console(r"status of 500")
     page.emulate_media(color_scheme=scheme)
     open_space(page, hub)
     failing, checked = low_contrast(page)
     assert checked > 5 and not failing, failing  # signed out: hero, facts, footer
 
-    assert sign_in(page, user="alice", approve=False) == "error"
-    expect(page.locator('[role="alert"][data-error="access_denied"]')).to_be_visible()
+    assert sign_in(page, user="alice", approve=False) == "signed-out"
+    expect(page.locator('#signed-out-note[data-note="access_denied"]')).to_be_visible()
+    failing, checked = low_contrast(page)
+    assert not failing, failing  # the note a cancelled sign-in leaves
+
+    hub.fault("token", status=500, body="<h1>oops</h1>", content_type="text/html")
+    page.click('[data-action="sign-in"]')
+    page.click('[data-action="approve"]')
+    assert wait_booted(page) == "error"
+    expect(page.locator('[role="alert"][data-error="token_request_failed"]')).to_be_visible()
     failing, checked = low_contrast(page)
     assert not failing, failing  # the error banner over the signed-out page
 
-    page.click('[data-action="retry"]')
-    page.click('[data-action="approve"]')
-    assert wait_booted(page) == "signed-in"
+    assert click_and_return(page, '[data-action="retry"]') == "signed-in"  # consent given: straight back
     page.wait_for_selector('[data-repo="alice/looking-glass-7b"]')
     failing, checked = low_contrast(page)
     assert checked > 30 and not failing, failing  # signed in: profile, orgs, repos, notices

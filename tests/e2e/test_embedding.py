@@ -47,6 +47,21 @@ def test_framed_with_storage_blocked_offers_a_new_tab_and_signs_in_there(page, h
     no_frame_ever_showed_the_provider(page, hub, seen)
 
 
+def test_the_private_repositories_choice_made_in_the_frame_travels_to_the_new_tab(page, hub, context):
+    frame = space_page(page, hub)
+    expect(frame.locator("html")).to_have_attribute("data-python", "ready", timeout=90_000)
+    link = frame.locator('[data-action="sign-in"]')
+    assert link.get_attribute("href") == hub.space_url + "/?sign-in"
+    frame.locator("#want-private").check()
+    assert link.get_attribute("href") == hub.space_url + "/?sign-in=private"
+    shot(page, "13b-framed-private-choice")
+    tab = space_frame_link_to_new_tab(context, link)
+    [authorize] = hub.events("authorize")
+    assert "read-repos" in authorize["scope"].split()
+    expect(tab.locator('[data-repo="alice/drink-me-lora"]')).to_have_attribute("data-private", "true")
+    assert "sign-in" not in tab.url
+
+
 def test_framed_with_storage_allowed_signs_in_inside_the_space_page(context_3p_allowed, hub):
     """The provider's Space page is the frame's parent: the whole flow stays in the frame, the
     Space page lets the provider's pages scroll meanwhile, and the visitor ends signed in there."""

@@ -110,8 +110,9 @@ class Findings:
 
 
 def walk_to_signed_in(page, hub, found: Findings) -> None:
-    """Signed out → hub sign-in → consent → deny (error banner) → retry → approve (both orgs)
-    → signed in with every list loaded; axe-core in each state."""
+    """Signed out → hub sign-in → consent → deny (the cancelled note) → sign in → approve (both
+    orgs) with the token endpoint failing (error banner) → retry → signed in with every list
+    loaded; axe-core in each state."""
     assert open_space(page, hub) == "signed-out"
     found.axe(page, "signed-out")
     page.click('[data-action="sign-in"]')
@@ -121,14 +122,21 @@ def walk_to_signed_in(page, hub, found: Findings) -> None:
     page.wait_for_selector('[data-action="approve"]')
     found.axe(page, "hub consent page")
     page.click('[data-action="deny"]')
-    assert wait_booted(page) == "error"
-    expect(page.locator('[role="alert"][data-error="access_denied"]')).to_be_visible()
-    found.axe(page, "error banner, access_denied")
-    page.click('[data-action="retry"]')
+    assert wait_booted(page) == "signed-out"
+    expect(page.locator('#signed-out-note[data-note="access_denied"]')).to_be_visible()
+    found.axe(page, "cancelled note")
+    page.click('[data-action="sign-in"]')
     page.wait_for_selector('[data-action="approve"]')
     for box in page.locator("input[data-org]").all():
         box.set_checked(box.get_attribute("data-org") in ORGS)
+    page.context.guard.allow_console(r"status of 500")
+    hub.fault("token", status=500, body="<h1>oops</h1>", content_type="text/html")
     page.click('[data-action="approve"]')
+    assert wait_booted(page) == "error"
+    expect(page.locator('[role="alert"][data-error="token_request_failed"]')).to_be_visible()
+    found.axe(page, "error banner, token_request_failed")
+    page.click('[data-action="retry"]')  # the consent is given: the hub answers at once
+    expect(page.locator("html")).to_have_attribute("data-auth", "signed-in", timeout=60_000)
     assert wait_booted(page) == "signed-in"
     for tab in TABS:
         page.wait_for_function(
