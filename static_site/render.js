@@ -36,15 +36,30 @@
     container.appendChild(fragment);
   }
 
+  // The latest fill of each list: a fill still placing slices stops once a newer one began
+  // (the rows were re-sorted or re-fetched meanwhile), so no stale row lands among the new.
+  var latest = new WeakMap();
+
   window.hfsigninRender = Object.freeze({
-    // rows: a JSON array of row objects. Settles once every row is in the page and a
-    // frame with them has been painted.
-    repoRows: function (container, json) {
+    // rows: a JSON array of row objects; replace: they take the place of the rows shown (in the
+    // same task as the first slice, so the list never flashes empty). Settles once every row is
+    // in the page and a frame with them has been painted (or a newer fill took over).
+    repoRows: function (container, json, replace) {
       var rows = JSON.parse(json);
+      var token = {};
+      latest.set(container, token);
+      if (replace) {
+        container.replaceChildren();
+        container.classList.remove("many");
+      }
       if (container.childElementCount + rows.length > 100) container.classList.add("many");
       return new Promise(function (resolve) {
         var at = 0;
         function slice() {
+          if (latest.get(container) !== token) {
+            resolve(at);
+            return;
+          }
           var end = Math.min(at + SLICE, rows.length);
           fill(container, rows, at, end);
           at = end;

@@ -54,6 +54,8 @@ def test_sign_in_profile_orgs_repos_reload_more_access_sign_out(page, hub):
     assert wait_booted(page) == "signed-in"
     expect(page.locator('[data-user="name"]')).to_have_text("Alice Liddell")
     assert len(hub.events("token")) == tokens_before
+    expect(page.locator("#tab-spaces")).to_have_attribute("aria-selected", "true")  # the open tab too
+    page.click("#tab-models")
 
     # Ask for more: private repositories, through the consent page again.
     page.click('[data-action="grant-private"]')
@@ -108,7 +110,7 @@ def test_every_page_of_a_1200_model_listing_is_reachable(page, hub):
     ids = repo_ids(page, "models")
     assert len(ids) == len(set(ids)) == 1200
     assert pages == 24
-    expect(page.locator("#tab-models .count")).to_have_text("1200")
+    expect(page.locator("#tab-models .count")).to_have_text("1,200")
     expect(group.locator("button.load-all")).to_be_hidden()
 
 
