@@ -107,9 +107,14 @@ def test_framed_with_storage_blocked_offers_a_new_tab_and_signs_in_there(ff_cont
     expect(html).to_have_attribute("data-python", "ready", timeout=90_000)
     expect(frame.locator("#runtime-status")).to_have_text("Python ready")
     expect(link).to_have_text("Open in a new tab to sign in")
+    # the private-repositories choice made here goes along to the tab that signs in
+    frame.locator("#want-private").check()
+    assert link.get_attribute("href") == hub.space_url + "/?sign-in=private"
     shot(page, "firefox-04-framed-storage-blocked")
     tab = space_frame_link_to_new_tab(ff_context, link, user="alice")
     expect(frame.locator("#embed-note")).to_contain_text("continues in the new tab")
+    assert "read-repos" in hub.events("authorize")[0]["scope"].split()
+    expect(tab.locator('[data-repo="alice/drink-me-lora"]')).to_have_attribute("data-private", "true")
     shot(tab, "firefox-05-new-tab-signed-in")
     assert not [u for u in seen if u.startswith((hub.hub_url + "/oauth", hub.hub_url + "/login"))]
 

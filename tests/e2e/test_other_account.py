@@ -5,6 +5,7 @@ the note says to sign out there first, and doing so works. Where the provider sa
 
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import expect
 
 from harness import open_space, shot, sign_in, wait_booted
@@ -41,6 +42,15 @@ def test_where_the_provider_cannot_be_asked_the_note_says_how_and_it_works(page,
 
 
 def test_where_the_provider_honours_prompt_login_the_button_asks_for_the_picker(page, hub):
+    the_button_asks_for_the_picker(page, hub)
+
+
+@pytest.mark.firefox
+def test_firefox_another_account(ff_page, hub):
+    the_button_asks_for_the_picker(ff_page, hub)
+
+
+def the_button_asks_for_the_picker(page, hub):
     hub.settings(prompt_login="honoured")
     open_space(page, hub)
     assert sign_in(page, user="alice") == "signed-in"
