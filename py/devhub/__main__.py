@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .seed import SeedError
 from .server import DEFAULT_SPACE_ID, ROOT, DevHub, Options
-from .variants import CACHE, COOP, FRAMING, INJECT, PROMPT_LOGIN
+from .variants import CACHE, COOP, FRAMING, INJECT, PROMPT_LOGIN, SPACE_COMPRESS
 
 
 def parse_args(argv=None) -> Options:
@@ -51,6 +51,14 @@ def parse_args(argv=None) -> Options:
     p.add_argument("--no-expose-headers", dest="expose_headers", action="store_false",
                    help="send no Access-Control-Expose-Headers: Link, Retry-After and RateLimit* are hidden "
                         "from scripts")
+    p.add_argument("--space-rate", type=float, default=0.0, metavar="MBIT",
+                   help="the Space host's link: megabits a second shared by all its responses (e.g. 20; "
+                        "default 0, no limit)")
+    p.add_argument("--space-latency", type=float, default=0.0, metavar="MS",
+                   help="milliseconds the Space host waits before each response, a round trip (e.g. 40; default 0)")
+    p.add_argument("--space-compress", choices=SPACE_COMPRESS, default="none",
+                   help="gzip text, scripts, JSON and wasm when the request accepts it, or none (default: "
+                        "whether HF's static host compresses is not known, docs/devhub.md)")
     p.add_argument("--space-url", metavar="URL", help="the Space is served elsewhere (e.g. dist/ on another static "
                    "server): run only the hub and accept redirects to URL")
     p.add_argument("--provider", metavar="URL", help="a real OpenID provider (e.g. https://huggingface.co): run only "
@@ -62,7 +70,9 @@ def parse_args(argv=None) -> Options:
                    readme=a.readme, space_id=a.space_id, auto_login=a.auto_login, test_control=a.test_control,
                    slow_body=a.slow_body, inject=a.inject, cache=a.cache, framing=a.framing, coop=a.coop,
                    prompt_login=a.prompt_login,
-                   jwks_cors=a.jwks_cors, expose_headers=a.expose_headers, space_url=a.space_url, provider=a.provider,
+                   jwks_cors=a.jwks_cors, expose_headers=a.expose_headers, space_rate=a.space_rate,
+                   space_latency=a.space_latency, space_compress=a.space_compress, space_url=a.space_url,
+                   provider=a.provider,
                    client_id=a.client_id, verbose=a.verbose)
 
 

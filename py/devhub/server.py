@@ -13,6 +13,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from .hub import HubConfig, create_hub_app
 from .seed import SeedError, World, card_scopes, load_world, space_app
+from .shaping import Shaper
 from .space_host import create_space_app
 from .variants import VariantError, Variants
 
@@ -57,6 +58,9 @@ class Options:
     prompt_login: str = "ignored"  # prompt=login / select_account with a hub session: ignored or honoured
     jwks_cors: bool = True  # CORS headers on /oauth/jwks
     expose_headers: bool = True  # Access-Control-Expose-Headers (Link, Retry-After, RateLimit, ...)
+    space_rate: float = 0.0  # the Space host's link in megabits a second, shared by all its responses (0: none)
+    space_latency: float = 0.0  # milliseconds before each response of the Space host
+    space_compress: str = "none"  # none, or gzip: compressible types when the request accepts gzip
     verbose: bool = False
     space_url: str | None = None  # the Space is served elsewhere (e.g. a built folder): no Space host
     provider: str | None = None  # a real OpenID provider (https://huggingface.co): no hub
@@ -82,7 +86,9 @@ class DevHub:
             self.variants = Variants(inject=options.inject, cache=options.cache, framing=options.framing,
                                      coop=options.coop, prompt_login=options.prompt_login,
                                      jwks_cors=options.jwks_cors,
-                                     expose_headers=options.expose_headers, body_delay=options.slow_body)
+                                     expose_headers=options.expose_headers, body_delay=options.slow_body,
+                                     space_rate=options.space_rate, space_latency=options.space_latency,
+                                     space_compress=options.space_compress)
         except VariantError as exc:
             raise SeedError(str(exc)) from None
         self._servers: list[BaseWSGIServer] = []
@@ -125,7 +131,7 @@ class DevHub:
             "SPACE_ID": o.space_id,
         }
         if space_srv is not None:
-            space_srv.app = create_space_app(o.site, self.variables, self.variants)
+            space_srv.app = Shaper(create_space_app(o.site, self.variables, self.variants), self.variants)
         for srv in (hub_srv, space_srv):
             if srv is None:
                 continue

@@ -12,7 +12,9 @@ CACHE = ("revalidate", "immutable")
 FRAMING = ("self", "deny", "any")
 COOP = ("same-origin", "none")
 PROMPT_LOGIN = ("honoured", "ignored")
+SPACE_COMPRESS = ("none", "gzip")
 MAX_BODY_DELAY = 30
+MAX_SPACE_LATENCY = 10_000  # ms
 
 
 class VariantError(ValueError):
@@ -21,6 +23,10 @@ class VariantError(ValueError):
 
 def _seconds(value) -> bool:
     return not isinstance(value, bool) and isinstance(value, int | float) and 0 <= value <= MAX_BODY_DELAY
+
+
+def _number(value, top) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int | float) and 0 <= value <= top
 
 
 RULES = {
@@ -32,6 +38,10 @@ RULES = {
     "jwks_cors": (lambda v: isinstance(v, bool), "jwks_cors is true or false"),
     "expose_headers": (lambda v: isinstance(v, bool), "expose_headers is true or false"),
     "body_delay": (_seconds, f"body_delay is seconds between 0 and {MAX_BODY_DELAY}"),
+    "space_rate": (lambda v: _number(v, 100_000), "space_rate is megabits a second (0: no limit)"),
+    "space_latency": (lambda v: _number(v, MAX_SPACE_LATENCY),
+                      f"space_latency is milliseconds between 0 and {MAX_SPACE_LATENCY}"),
+    "space_compress": (lambda v: v in SPACE_COMPRESS, f"space_compress is one of {', '.join(SPACE_COMPRESS)}"),
 }
 
 
@@ -45,6 +55,9 @@ class Variants:
     jwks_cors: bool = True  # CORS headers on /oauth/jwks
     expose_headers: bool = True  # Access-Control-Expose-Headers on the API and token side
     body_delay: float = 0.0  # seconds between index.html's </head> and the rest: a slow network
+    space_rate: float = 0.0  # the Space host's link, megabits a second shared by its responses (0: no limit)
+    space_latency: float = 0.0  # milliseconds before each Space host response (a round trip)
+    space_compress: str = "none"  # gzip by the Space host: unknown at HF, so none (docs/devhub.md)
 
     def __post_init__(self) -> None:
         for name, value in asdict(self).items():
@@ -67,4 +80,4 @@ def check(name: str, value):
     accepts, rule = RULES[name]
     if not accepts(value):
         raise VariantError(rule)
-    return float(value) if name == "body_delay" else value
+    return float(value) if name in ("body_delay", "space_rate", "space_latency") else value
