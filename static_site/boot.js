@@ -279,6 +279,65 @@
     try { new BroadcastChannel("hfsignin-probe").close(); return false; } catch (e) { return true; }
   }
 
+  // -- a click before Python is ready ---------------------------------------------------
+  // The button works from the first paint, and a click before Python runs is kept. Where the
+  // page signs in through a window, the window opens now, inside the click (a browser lets a
+  // page open one only then), as a placeholder that Python points at the provider once it is
+  // ready; with the window refused, or in a page that signs in by leaving, the page leaves for
+  // the provider once Python is ready. Python takes the click over when it first shows the
+  // sign-in button (py/space_app/main.py, take_early_click): until then this listener, first
+  // on the button, keeps Python's own handler from seeing a click it cannot serve yet.
+  var POPUP_WIDTH = 520, POPUP_HEIGHT = 720; // as hfsignin.popup.BrowserPopups
+  var clicked = null; // the click kept (the early words above are another thing)
+  function earlyClick(event) {
+    if (root.dataset.auth !== "loading" || root.dataset.boot) return; // Python's, or not shown
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    if (clicked) { // a second click: the same attempt
+      try { if (clicked.window && !clicked.window.closed) clicked.window.focus(); } catch (e) { /* gone */ }
+      return;
+    }
+    var opened = null;
+    if (popupSignIn()) {
+      var left = Math.round(screenX + Math.max(0, (outerWidth - POPUP_WIDTH) / 2));
+      var top = Math.round(screenY + Math.max(0, (outerHeight - POPUP_HEIGHT) / 3));
+      opened = window.open("", "_blank", "popup,width=" + POPUP_WIDTH + ",height=" + POPUP_HEIGHT +
+                           ",left=" + left + ",top=" + top);
+      try {
+        opened.document.title = "Sign in with Hugging Face";
+        opened.document.body.textContent = "Opening Hugging Face…";
+      } catch (e) { /* refused (null), or not ours to write: nothing lost */ }
+    }
+    clicked = window.hfsigninEarlyClick = { window: opened || null };
+    var button = event.currentTarget;
+    button.setAttribute("aria-busy", "true");
+    root.dataset.earlyClick = opened ? "window" : "leave";
+    var words = opened
+      ? "Python is still starting: the sign-in window goes on as soon as it is ready…"
+      : "Python is still starting: you go to Hugging Face as soon as it is ready…";
+    document.getElementById("boot-label").textContent = words;
+    var announcer = document.getElementById("announcer"); // the loader is aria-hidden: say it
+    if (announcer) announcer.textContent = words;
+  }
+  function signInButton(works) { // off while Python cannot start; Python sets it once it runs
+    var button = document.querySelector('[data-action="sign-in"]');
+    if (button && button.tagName === "BUTTON") button.disabled = !works;
+  }
+  function abandonEarlyClick() { // Python could not start: the placeholder would wait forever
+    if (!clicked) return;
+    try { if (clicked.window) clicked.window.close(); } catch (e) { /* gone */ }
+    clicked = window.hfsigninEarlyClick = null;
+    delete root.dataset.earlyClick;
+  }
+  whenParsed(function () {
+    var button = document.querySelector('[data-action="sign-in"]');
+    // Only a page whose app takes the click over says so (the demo's button); another page
+    // using this file (the starter's) keeps its own button as it is.
+    if (button && button.tagName === "BUTTON" && button.hasAttribute("data-keeps-early-click")) {
+      button.addEventListener("click", earlyClick);
+    }
+  });
+
   // -- 3, 4. the interpreter, then PyScript ---------------------------------------------
   function startPython() {
     var core = document.querySelector('link[rel="modulepreload"][data-pyscript]');
@@ -322,6 +381,8 @@
       el.hidden = false;
       stateBefore = root.dataset.auth;
       root.dataset.auth = "error";
+      abandonEarlyClick();
+      signInButton(false);
       document.getElementById("runtime-status").textContent = "Python could not start";
     });
   }
@@ -337,6 +398,7 @@
       document.getElementById("banner-reload").hidden = true;
     }
     if (root.dataset.auth === "error" && stateBefore) root.dataset.auth = stateBefore;
+    signInButton(true);
   }
 
   function progressed() {
@@ -395,7 +457,7 @@
     var bar = document.getElementById("boot-progress");
     if (!bar) return;
     if (at >= 0) bar.value = (at + 1) / (steps.length + 1);
-    if (words[detail]) document.getElementById("boot-label").textContent = words[detail];
+    if (words[detail] && !clicked) document.getElementById("boot-label").textContent = words[detail];
   });
 
   if (framed && storage) {

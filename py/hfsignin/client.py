@@ -95,16 +95,18 @@ class HFSignIn:
         """
         return await self.steps.authorize_url(return_to=return_to, scopes=scopes, org_ids=org_ids, prompt=prompt)
 
-    def login(self, *, popup: bool = False, **options) -> Awaitable[Session | None]:
+    def login(self, *, popup: bool = False, window=None, **options) -> Awaitable[Session | None]:
         """Sign in (options: ``login_url``); call it in the click, before any ``await``. ``popup=True``
         signs in through a window, with no page load (``popup``: a second click, a blocked or closed
-        window); else, or with no windows here, leave for the provider the way this page can."""
+        window; ``window``: one the page opened in an earlier click); else, or with no windows
+        here, leave for the provider the way this page can."""
         leave = partial(self.env.navigator.leave, lambda: self.login_url(**options))
         if not popup or self.popups.popups is None:
             return asyncio.ensure_future(leave())
         back_to = callback_uri(self.env.navigator.current_url())
         return self.popups.start(lambda: self.steps.authorize_url(redirect_uri=back_to, **options), self._complete,
-                                 self.transactions.forget, partial(fall_back, leave, self.env.navigator.redirects()))
+                                 self.transactions.forget, partial(fall_back, leave, self.env.navigator.redirects()),
+                                 opened=window)
 
     def has_callback(self) -> bool:
         return has_callback(self.env.navigator.current_url())

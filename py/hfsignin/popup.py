@@ -179,14 +179,15 @@ class PopupSignIn:
         return self.task is not None and not self.task.done()
 
     def start(self, make_url: Callable[[], Awaitable[str]], finish: Callable[[Callback], Awaitable],
-              forget: Callable[[str], None], blocked: Callable[[], Awaitable]) -> asyncio.Future:
+              forget: Callable[[str], None], blocked: Callable[[], Awaitable], opened=None) -> asyncio.Future:
         """Synchronously: focus the open window, or open one (in the click) and run the attempt;
-        ``blocked()`` when the browser refused the window."""
+        ``blocked()`` when the browser refused the window. ``opened``: a window the page opened
+        in an earlier click, still blank (a click before Python was ready), used instead."""
         if self.pending and self.attempt.window.where() != "closed":
             self.attempt.window.focus()
             return self.task
         self.cancel()
-        window = self.popups.open()
+        window = self.popups.adopt(opened) if opened is not None else self.popups.open()
         if window is None:
             return asyncio.ensure_future(blocked())
         self.attempt = Attempt(window)
@@ -355,6 +356,18 @@ class BrowserPopups:
         except Exception:  # noqa: BLE001 - nothing lost
             pass
         return BrowserPopup(window, str(w.location.origin))
+
+    def adopt(self, window) -> BrowserPopup | None:
+        """A window this page opened itself in an earlier click (``static_site/boot.js``, before
+        Python ran); None once it was closed."""
+        import js
+
+        try:
+            if not window or window.closed:
+                return None
+        except Exception:  # noqa: BLE001 - not a window
+            return None
+        return BrowserPopup(window, str(js.window.location.origin))
 
     def listen(self, state: str, window: BrowserPopup) -> BrowserInbox:
         return BrowserInbox(state, window)

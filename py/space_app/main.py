@@ -114,6 +114,26 @@ class App:
             await self.sign_in(popup=False)
         else:
             self.show_signed_out()
+            self.take_early_click()
+
+    def take_early_click(self) -> None:
+        """A click on the sign-in button before Python was ready (``static_site/boot.js`` kept it):
+        its window, opened in that click, is pointed at the provider now; without one (refused,
+        or a page that signs in by leaving) the page leaves; a window closed meanwhile, nothing."""
+        view = document.defaultView
+        early = getattr(view, "hfsigninEarlyClick", None)
+        if not early:
+            return
+        view.hfsigninEarlyClick = None
+        document.documentElement.removeAttribute("data-early-click")
+        self.sign_in_button.removeAttribute("aria-busy")
+        opened = early.window
+        if opened and opened.closed:
+            announce("Sign-in window closed")
+            return
+        pending = self.sign_in(window=opened) if opened else self.sign_in(popup=False)
+        if pending is not None:
+            spawn(pending)
 
     async def _after_failed_callback(self, exc: SignInError) -> None:
         if self.auth.profile_pending:  # the tokens are good, the profile is late
@@ -191,16 +211,17 @@ class App:
         except SignInError:
             pass  # the click will show the problem, with a retry
 
-    def sign_in(self, scopes=None, prompt=None, *, popup=True):
-        """Called in the click: the sign-in window opens in it (``hfsignin.popup``). Returns what
-        is left to await (``on`` runs it), or None when a window already open was focused."""
+    def sign_in(self, scopes=None, prompt=None, *, popup=True, window=None):
+        """Called in the click: the sign-in window opens in it (``hfsignin.popup``), or ``window``
+        is the one an earlier click opened. Returns what is left to await (``on`` runs it), or
+        None when a window already open was focused."""
         if self.framed:  # a retry in a frame that cannot sign in: the library's navigator opens a new tab
             return self.auth.login()
         if scopes is None:
             scopes = sign_in_scopes(self.auth.config.scopes, None, want_private=q("#want-private").checked)
         self.banner.hide()
         popup = popup and self.use_popup
-        pending = self.auth.login(popup=popup, scopes=scopes, prompt=prompt)
+        pending = self.auth.login(popup=popup, window=window if popup else None, scopes=scopes, prompt=prompt)
         if pending is self.popup:
             return None  # the library focused the open window
         if popup and self.auth.popups.pending:

@@ -406,3 +406,81 @@ def test_firefox_inside_the_space_page_with_coop_the_window_offers_to_sign_in_th
     expect(popup.locator('[data-user="preferred_username"]')).to_have_text("@bob")
     space_page.frame.locator('[data-action="cancel-popup"]').click()
     expect(space_page.frame.locator("html")).to_have_attribute("data-auth", "signed-out")
+
+
+# -- a click before Python is ready (issue 20): never lost ---------------------------------------
+
+def slow_link(page, mbit: float = 60) -> None:
+    """This page's downloads at ``mbit`` (Chromium's emulation: the page only, not its windows),
+    so that Python is still loading when the test clicks."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 20,
+                                                   "downloadThroughput": mbit * 125_000, "uploadThroughput": -1})
+
+
+def click_before_python(page, url: str) -> None:
+    page.goto(url, wait_until="domcontentloaded")
+    expect(page.locator(SIGN_IN)).to_be_visible()
+    assert page.evaluate("document.documentElement.dataset.python") is None  # Python is not there yet
+    assert page.evaluate("document.documentElement.dataset.auth") == "loading"
+
+
+def early_window(page):
+    """Click the button before Python is ready: the window opens in the click, a placeholder."""
+    with page.expect_popup() as info:
+        page.click(SIGN_IN)
+    popup = info.value
+    expect(page.locator("html")).to_have_attribute("data-early-click", "window")
+    expect(page.locator("#boot-label")).to_contain_text("Python is still starting")
+    return popup
+
+
+def test_a_click_before_python_is_ready_opens_the_window_at_once_and_signs_in(popup_context, space):
+    page = popup_context.new_page()
+    slow_link(page)
+    click_before_python(page, space.space_url + "/")
+    popup = early_window(page)
+    assert popup.evaluate("document.body.textContent") == "Opening Hugging Face…" or popup.url != "about:blank"
+    shot(page, "popup-early-click")
+    at_consent(popup, "alice")  # Python pointed the placeholder at the hub once it was ready
+    popup.click('[data-action="approve"]')
+    page.wait_for_function("document.documentElement.dataset.auth === 'signed-in'", timeout=90_000)
+    expect(page.locator('[data-user="preferred_username"]')).to_have_text("@alice")
+    expect(page.locator("html")).not_to_have_attribute("data-early-click", "window")
+    assert len(space.events("authorize")) == 1
+    gone(popup)
+
+
+def test_an_early_window_closed_before_python_is_ready_starts_nothing(popup_context, space):
+    page = popup_context.new_page()
+    slow_link(page)
+    click_before_python(page, space.space_url + "/")
+    early_window(page).close()
+    assert wait_booted(page) == "signed-out"
+    expect(page.locator("#announcer")).to_have_text("Sign-in window closed")
+    assert space.events("authorize") == [] and len(popup_context.pages) == 1
+
+
+def test_a_click_before_python_is_ready_in_a_page_that_leaves_goes_when_ready(page, hub):
+    """The suite's redirect Space (HFSIGNIN_SIGN_IN=redirect): no window; the page goes once Python runs."""
+    slow_link(page)
+    click_before_python(page, hub.space_url + "/")
+    page.click(SIGN_IN)
+    expect(page.locator("html")).to_have_attribute("data-early-click", "leave")
+    page.wait_for_selector('[data-login="alice"]', timeout=90_000)
+    page.click('[data-login="alice"]')
+    page.click('[data-action="approve"]')
+    assert wait_booted(page) == "signed-in"
+
+
+@pytest.mark.firefox
+def test_firefox_a_click_before_python_is_ready_opens_the_window_and_signs_in(ff_popup_context, space):
+    page = ff_popup_context.new_page()
+    click_before_python(page, space.space_url + "/")
+    popup = early_window(page)
+    if at_consent(popup, "alice"):
+        press(popup, '[data-action="approve"]')
+    page.wait_for_function("document.documentElement.dataset.auth === 'signed-in'", timeout=90_000)
+    expect(page.locator('[data-user="preferred_username"]')).to_have_text("@alice")
+    gone(popup)

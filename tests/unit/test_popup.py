@@ -74,6 +74,13 @@ class Popups:
             self.opened.append(window)
         return window
 
+    def adopt(self, window):
+        """A window the page opened in an earlier click: itself, unless it was closed since."""
+        if window.where() == "closed":
+            return None
+        self.opened.append(window)
+        return window
+
     def listen(self, state, window):
         self.inboxes.append(Inbox(state))
         return self.inboxes[-1]
@@ -163,6 +170,27 @@ def test_a_blocked_window_falls_back_to_leaving_the_page(signer):
         assert await page.auth.login(popup=True) is None
         [url] = page.navigator.assigned
         assert parse_qs(urlsplit(url).query)["redirect_uri"] == ["https://alice-space.hf.space/"]
+    run(go())
+
+
+def test_a_window_opened_by_an_earlier_click_is_used_instead_of_a_new_one(signer):
+    async def go():
+        popups = Popups()  # window.open would give another window: it must not be asked
+        early = Window()
+        page = Page(signer, popups)
+        pending = page.auth.login(popup=True, window=early)
+        window = await page.pointed()
+        assert window is early and popups.windows == [] and early.url.startswith("https://huggingface.co/oauth/authorize?")
+        page.popups.inboxes[0].deliver(answer(window, code="the-code"))
+        assert (await pending).user.sub == PROFILE["sub"]
+    run(go())
+
+
+def test_an_early_window_closed_before_python_was_ready_falls_back_to_leaving(signer):
+    async def go():
+        page = Page(signer, Popups())
+        assert await page.auth.login(popup=True, window=Window(places=("closed",))) is None
+        assert page.popups.opened == [] and len(page.navigator.assigned) == 1
     run(go())
 
 

@@ -170,7 +170,7 @@ def test_boot_js_finds_everything_it_needs_in_the_starter_page():
     assert {"banner", "banner-title", "banner-message", "banner-reload", "embed-note", "runtime-status"} <= ids
     # the demo's own elements, which boot.js does without (the private-repositories option: its choice
     # travels to a sign-in tab when the demo's page has it)
-    optional = ("boot-progress", "boot-label", "busy-text", "want-private")
+    optional = ("boot-progress", "boot-label", "busy-text", "want-private", "announcer")
     missing = [i for i in ids if f'id="{i}"' not in html and i not in optional]
     assert not missing, f"static_site/boot.js needs these ids in the starter's index.html: {missing}"
     for selector in re.findall(r"querySelector\('([^']+)'\)", boot):
