@@ -1,7 +1,8 @@
 """python -m devhub.probe: check what devhub assumes about huggingface.co, read-only and
 without signing in.
 
-    python -m devhub.probe https://huggingface.co [--space https://owner-name.static.hf.space]
+    python -m devhub.probe https://huggingface.co [--space https://owner-name.static.hf.space
+                                                   [--space-file PATH ...]]
 
 One row per assumption: what devhub does by default (expected), what the target does (seen),
 and ``pass``, ``differs`` or ``unknown`` (the probe could not tell). A ``differs`` row names a
@@ -16,7 +17,7 @@ import re
 import sys
 from dataclasses import dataclass
 from functools import cached_property
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
@@ -26,6 +27,12 @@ EXPECTED_PATHS = {"authorization_endpoint": "/oauth/authorize", "token_endpoint"
                   "userinfo_endpoint": "/oauth/userinfo", "jwks_uri": "/oauth/jwks"}
 INJECTED = re.compile(r"<script[^>]*>\s*window\.huggingface\s*=")
 HEAD_TAG_AT_END = re.compile(r"<head(\s[^<>]*)?>$", re.IGNORECASE)
+# Files a page names in quotes (src, href, or a string in a script), by kind; the first on the
+# Space's own origin is fetched to see whether the host compresses that type.
+NAMED_FILE = {"script": re.compile(r"""["']([^"'\s<>]+\.m?js)(?:\?[^"'\s<>]*)?["']"""),
+              "stylesheet": re.compile(r"""["']([^"'\s<>]+\.css)(?:\?[^"'\s<>]*)?["']"""),
+              "wasm": re.compile(r"""["']([^"'\s<>]+\.wasm)(?:\?[^"'\s<>]*)?["']""")}
+ASK_ENCODINGS = "gzip, br"  # what the probe accepts; a browser sends more (zstd, deflate)
 
 
 @dataclass(frozen=True)
@@ -60,12 +67,17 @@ class Probe:
         ("Space index.html: Content-Security-Policy header", "space_policy"),
         ("Space index.html: cache, unknown at HF (--cache)", "space_cache"),
         ("Space index.html: window.huggingface (--inject)", "space_injection"),
+        ("Space index.html: compression, unknown at HF (--space-compress)", "space_compress_html"),
+        ("Space script (.js): compression, unknown at HF (--space-compress)", "space_compress_script"),
+        ("Space stylesheet (.css): compression, unknown at HF (--space-compress)", "space_compress_stylesheet"),
+        ("Space .wasm: compression, unknown at HF (--space-compress)", "space_compress_wasm"),
     )
 
-    def __init__(self, hub: str, space: str | None, client: httpx.Client) -> None:
+    def __init__(self, hub: str, space: str | None, client: httpx.Client, space_files: tuple[str, ...] = ()) -> None:
         self.hub = hub.rstrip("/")
         self.space = space.rstrip("/") if space else None
         self.http = client
+        self.space_files = space_files  # paths on the Space the page may not name (a large .wasm)
 
     def rows(self) -> list[Row]:
         checks = self.HUB_CHECKS + (self.SPACE_CHECKS if self.space else ())
@@ -198,6 +210,51 @@ class Probe:
         seen, ok = placement(self.index.text)
         return "head-start", seen, ok
 
+    def space_compress_html(self) -> Outcome:
+        return self.compression(self.space + "/")
+
+    def space_compress_script(self) -> Outcome:
+        return self.compression_of("script")
+
+    def space_compress_stylesheet(self) -> Outcome:
+        return self.compression_of("stylesheet")
+
+    def space_compress_wasm(self) -> Outcome:
+        return self.compression_of("wasm")
+
+    def compression_of(self, kind: str) -> Outcome:
+        url = self.space_file(kind)
+        if url is None:
+            return EXPECTED_ENCODING, f"the page names no {kind} on the Space (add one: --space-file PATH)", None
+        return self.compression(url)
+
+    def space_file(self, kind: str) -> str | None:
+        """The first file of ``kind`` on the Space's own origin: from --space-file, else named by index.html."""
+        base = self.space + "/"
+        origin = urlsplit(base)[:2]
+        named = [*(p.lstrip("/") for p in self.space_files), *NAMED_FILE[kind].findall(self.index.text)]
+        for name in named:
+            url = urljoin(base, name)
+            if urlsplit(url)[:2] == origin and NAMED_FILE[kind].search(f'"{urlsplit(url).path}"'):
+                return url
+        return None
+
+    def compression(self, url: str) -> Outcome:
+        """Whether the Space host compresses this file for a client that accepts gzip and br (the
+        headers only: the body is not read)."""
+        with self.http.stream("GET", url, headers={"Accept-Encoding": ASK_ENCODINGS}) as r:
+            encoding = r.headers.get("content-encoding", "").strip().lower()
+            kind = r.headers.get("content-type", "-").split(";", 1)[0]
+            vary = "Vary: Accept-Encoding" if "accept-encoding" in r.headers.get("vary", "").lower() else "no Vary"
+        name = urlsplit(url).path.rsplit("/", 1)[-1] or "index.html"
+        if r.status_code != 200:
+            return EXPECTED_ENCODING, f"{name}: HTTP {r.status_code}", None
+        seen = f"{name} ({kind}): {encoding or 'none'}, {vary}"
+        return EXPECTED_ENCODING, seen, encoding in ("", "identity")
+
+
+EXPECTED_ENCODING = "none (devhub's default --space-compress none)"
+
 
 def allowed_origin(r: httpx.Response) -> str:
     allow = r.headers.get("access-control-allow-origin", "")
@@ -267,18 +324,21 @@ def format_table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
-def run(hub: str, space: str | None = None, timeout: float = 20.0) -> list[Row]:
+def run(hub: str, space: str | None = None, timeout: float = 20.0, space_files: tuple[str, ...] = ()) -> list[Row]:
     with httpx.Client(timeout=timeout, headers={"User-Agent": "devhub-probe"}) as client:
-        return Probe(hub, space, client).rows()
+        return Probe(hub, space, client, tuple(space_files)).rows()
 
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m devhub.probe", description=__doc__.split("\n\n")[0])
     p.add_argument("hub", help="the hub to probe, e.g. https://huggingface.co")
     p.add_argument("--space", metavar="URL", help="a public static Space, e.g. https://owner-name.static.hf.space")
+    p.add_argument("--space-file", metavar="PATH", action="append", default=[],
+                   help="a file of the Space to check for compression beside what index.html names, by its "
+                        "extension (.js, .mjs, .css, .wasm), e.g. a large .wasm the page loads from a script")
     p.add_argument("--timeout", type=float, default=20.0, help="seconds per request (default 20)")
     a = p.parse_args(argv)
-    rows = run(a.hub, a.space, a.timeout)
+    rows = run(a.hub, a.space, a.timeout, tuple(a.space_file))
     print(format_table(rows))
     return 1 if any(r.verdict == "differs" for r in rows) else 0
 

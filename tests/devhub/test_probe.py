@@ -8,20 +8,42 @@ from devhub.probe import ORIGIN, framing, placement, run
 from devhub.space_host import inject
 
 VARIABLES = {"OAUTH_CLIENT_ID": "x"}
+# The page loads Pyodide's wasm from a script, so it names none: the probe is told where it is.
+WASM = "static_site/vendor/pyodide-314.0.7/pyodide.asm.wasm"
+COMPRESSION_ROWS = {
+    "Space index.html: compression, unknown at HF (--space-compress)",
+    "Space script (.js): compression, unknown at HF (--space-compress)",
+    "Space stylesheet (.css): compression, unknown at HF (--space-compress)",
+    "Space .wasm: compression, unknown at HF (--space-compress)",
+}
 
 
 def verdicts(hub) -> dict[str, str]:
-    return {r.check: r.verdict for r in run(hub.hub_url, hub.space_url)}
+    return {r.check: r.verdict for r in run(hub.hub_url, hub.space_url, space_files=(WASM,))}
 
 
 def test_devhub_passes_its_own_probe(hub):
-    rows = run(hub.hub_url, hub.space_url)
-    assert len(rows) == 15 and {r.verdict for r in rows} == {"pass"}, [r for r in rows if r.verdict != "pass"]
+    rows = run(hub.hub_url, hub.space_url, space_files=(WASM,))
+    assert len(rows) == 19 and {r.verdict for r in rows} == {"pass"}, [r for r in rows if r.verdict != "pass"]
     assert ORIGIN not in (hub.hub_url, hub.space_url)
+    seen = {r.check: r.seen for r in rows}
+    assert seen["Space .wasm: compression, unknown at HF (--space-compress)"].startswith(
+        "pyodide.asm.wasm (application/wasm): none")
+
+
+def test_compression_rows_read_each_type_and_need_a_wasm_named(hub):
+    hub.settings(space_compress="gzip")
+    seen = {r.check: r for r in run(hub.hub_url, hub.space_url)}
+    rows = [seen[c] for c in sorted(COMPRESSION_ROWS)]
+    assert {r.check: r.verdict for r in rows} == {**dict.fromkeys(COMPRESSION_ROWS, "differs"),
+                                                   "Space .wasm: compression, unknown at HF (--space-compress)": "unknown"}
+    assert seen["Space script (.js): compression, unknown at HF (--space-compress)"].seen == (
+        "core.js (text/javascript): gzip, Vary: Accept-Encoding")
+    assert "--space-file" in seen["Space .wasm: compression, unknown at HF (--space-compress)"].seen
 
 
 def test_each_variant_shows_as_a_difference(hub):
-    hub.settings(jwks_cors=False, expose_headers=False, framing="deny", inject="head-end")
+    hub.settings(jwks_cors=False, expose_headers=False, framing="deny", inject="head-end", space_compress="gzip")
     seen = verdicts(hub)
     differs = {check for check, verdict in seen.items() if verdict == "differs"}
     assert differs == {
@@ -30,6 +52,7 @@ def test_each_variant_shows_as_a_difference(hub):
         "/api/models: Retry-After, RateLimit* exposed (a guess)",
         "authorize: who may frame it (--framing)",
         "Space index.html: window.huggingface (--inject)",
+        *COMPRESSION_ROWS,
     }
 
 
@@ -59,11 +82,12 @@ def test_placement_names_every_case():
 
 
 def test_the_command_prints_a_table_and_exits_by_verdict(hub):
-    ok = subprocess.run([sys.executable, "-m", "devhub.probe", hub.hub_url, "--space", hub.space_url],
-                        capture_output=True, text=True, timeout=120)
+    ok = subprocess.run([sys.executable, "-m", "devhub.probe", hub.hub_url, "--space", hub.space_url,
+                         "--space-file", WASM], capture_output=True, text=True, timeout=120)
     assert ok.returncode == 0, ok.stdout + ok.stderr
     lines = ok.stdout.splitlines()
-    assert lines[0].split() == ["check", "expected", "(devhub)", "seen", "result"] and len(lines) == 17
+    assert lines[0].split() == ["check", "expected", "(devhub)", "seen", "result"] and len(lines) == 21
+    assert all(line.endswith("pass") for line in lines[2:]), ok.stdout
     hub.settings(framing="any")
     differs = subprocess.run([sys.executable, "-m", "devhub.probe", hub.hub_url], capture_output=True, text=True,
                              timeout=120)
