@@ -17,6 +17,15 @@ S7  first sign-in: fresh profile, click sign-in as soon as it is enabled, approv
     profile and first repository page (also with 40 ms of emulated latency, and the
     bytes the whole first sign-in downloads)
 
+First visit on a real network (each a fresh profile, the Space's host on a link; the hub's
+own pages stay on loopback when devhub can limit its Space host alone, see Bench.on_link):
+first_visit_20       S4, S7 and their bytes at 20 Mbit/s down, 5 up, 40 ms; with and
+                     without compression by the host
+first_visit_9        the same at 9 Mbit/s down, 2 up, 60 ms
+first_visit_private  the first sign-in at 20 Mbit/s in a private window (in-memory HTTP
+                     cache): S7, its bytes, and the bytes the callback page downloads again
+first_visit_cpu4     S4 at 20 Mbit/s with the page's CPU slowed 4× (a phone's processor)
+
 Every figure is taken in the page (performance marks the app places, navigation
 timing) or by Chromium (CDP); each scenario runs once to warm up, then --runs times.
 """
@@ -33,7 +42,9 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
@@ -58,6 +69,35 @@ RATIOS = {  # name: (numerator, denominator, target)
     "S4 / B0 cold": ("S4", "B0 cold", "≤ 1.0"),
     "S7 / S2": ("S7", "S2", "≤ 1.5"),
 }
+
+
+@dataclass(frozen=True)
+class Link:
+    """A visitor's network: Mbit/s down and up (10**6 bits), latency in ms."""
+
+    down: float
+    up: float
+    latency: float
+
+    def __str__(self) -> str:
+        return f"{self.down:g} Mbit/s"
+
+    @classmethod
+    def parse(cls, text: str) -> "Link":
+        down, up, latency = (float(x) for x in text.split("/"))
+        return cls(down, up, latency)
+
+
+# The issue's two links (20/5 Mbit/s 40 ms, an ordinary home or 4G link; 9 Mbit/s 60 ms, a poor one,
+# whose upload the issue does not give: 2 Mbit/s). The private window and the CPU throttling use the first.
+LINKS = {"first_visit_20": Link(20, 5, 40), "first_visit_9": Link(9, 2, 60)}
+CPU_SLOWDOWN = 4
+# The settings of devhub's own limit on its Space host (POST /_devhub/settings), when it has them.
+HOST_LIMITS = ("space_rate", "space_latency", "space_compress")
+# make bench's scenarios on loopback (the suite runs these in one go), then those on a link.
+LOOPBACK_SCENARIOS = ("b0", "first_visit", "b1", "round_trip", "popup_round_trip", "first_sign_in", "big_listing",
+                      "weight")
+LINK_SCENARIOS = ("first_visit_20", "first_visit_9", "first_visit_private", "first_visit_cpu4")
 LONGTASKS = """
 window.__longtasks = [];
 new PerformanceObserver(list => window.__longtasks.push(...list.getEntries().map(e => [e.startTime, e.duration])))
@@ -131,13 +171,44 @@ def first_page(ctx):
     return ctx.pages[0] if ctx.pages else ctx.new_page()
 
 
+class Received:
+    """The bytes of every response one page receives, each as Chromium counts it on the wire (CDP
+    Network.loadingFinished's encodedDataLength: compressed if the host compressed it, headers
+    included; nothing for what comes from the HTTP cache), and the URL of each."""
+
+    def __init__(self, cdp) -> None:
+        self.urls: dict[str, str] = {}
+        self.loads: list[tuple[str, int]] = []
+        cdp.send("Network.enable")
+        cdp.on("Network.requestWillBeSent", lambda e: self.urls.__setitem__(e["requestId"], e["request"]["url"]))
+        cdp.on("Network.loadingFinished",
+               lambda e: self.loads.append((self.urls.get(e["requestId"], "?"), e["encodedDataLength"])))
+
+    def total(self) -> int:
+        return sum(size for _, size in self.loads)
+
+    def again(self, floor: int = 10_000) -> dict[str, int]:
+        """The files downloaded more than once (each time over ``floor`` bytes: not a revalidation),
+        by name: the bytes of every download after the first."""
+        seen: dict[str, list[int]] = {}
+        for url, size in self.loads:
+            if size > floor:
+                seen.setdefault(url.split("?")[0], []).append(size)
+        named = {}
+        for url, sizes in seen.items():
+            path = urlsplit(url).path
+            if len(sizes) > 1:
+                named[path.rsplit("/", 1)[-1] or path] = sum(sizes[1:])  # the page itself: "/"
+        return named
+
+
 def fcp(page) -> float:
     page.wait_for_function("performance.getEntriesByName('first-contentful-paint').length > 0")
     return page.evaluate("performance.getEntriesByName('first-contentful-paint')[0].startTime")
 
 
 class Bench:
-    def __init__(self, playwright, hub: DevHub, runs: int, warm_up: bool = True) -> None:
+    def __init__(self, playwright, hub: DevHub, runs: int, warm_up: bool = True, link: Link | None = None) -> None:
         self.playwright, self.hub, self.runs, self.warm_up = playwright, hub, runs, warm_up
         self.executable = find_chromium()
         self.space = hub.space_url
@@ -145,6 +216,17 @@ class Bench:
         self.results: dict[str, list[float]] = {}
         self.steps: dict[str, list[float]] = {}  # S8's breakdown (popup_steps), run by run
         self.profiles: list[str] = []  # every on-disk profile made, removed at the end (each holds the runtime)
+        self.link = link  # --link: every first-visit scenario on this link instead of its own
+        self.browser = None  # the private windows' browser, launched when first needed
+        self.again: dict[str, dict[str, list[int]]] = {}  # private windows: files downloaded twice, run by run
+        # Which of devhub's own limits on its Space host this devhub has (it answers with every setting).
+        answer = self.control.post("/_devhub/settings", json={})
+        self.host_limits = [k for k in HOST_LIMITS if answer.status_code == 200 and k in answer.json()]
+        self.compressions = ("none", "gzip") if "space_compress" in self.host_limits else ("none",)
+
+    def close(self) -> None:
+        if self.browser is not None:
+            self.browser.close()
 
     def record(self, name: str, value: float) -> None:
         self.results.setdefault(name, []).append(value)
@@ -231,10 +313,11 @@ class Bench:
         page.wait_for_function(KEPT_COPY, timeout=120_000)
         return ctx, page
 
-    def approve_as(self, page, user: str) -> None:
+    def approve_as(self, page, user: str, reset: bool = True) -> None:
         """From the signed-out Space: sign-in, the hub's sign-in page, consent. The callback's
         navigation starts with the click on Approve (the marks count from it)."""
-        self.control.post("/_devhub/reset", json={})
+        if reset:  # also restores devhub's settings (the Space host's limits) to their launch values
+            self.control.post("/_devhub/reset", json={})
         page.click('[data-action="sign-in"]')
         page.click(f'[data-login="{user}"]')
         page.wait_for_selector('[data-action="approve"]')
@@ -308,6 +391,115 @@ class Bench:
                     self.record("S7 boot is snapshot", 1.0 if boot == "snapshot" else 0.0)
                     self.record("S7 bytes", sum(received) / 1e6)
             ctx.close()
+
+    # -- the first visit on a real network ---------------------------------------------
+
+    @property
+    def space_limited(self) -> bool:
+        """Whether devhub limits its Space host itself (the hub's pages then stay on loopback)."""
+        return {"space_rate", "space_latency"} <= set(self.host_limits)
+
+    def on_link(self, cdp, link: Link, compress: str) -> None:
+        """The Space's host on ``link``, compressing (gzip) or not (none). devhub's own limit when it
+        has one: it holds for every page, window and worker, and leaves the hub on loopback (it
+        limits only what the host sends: the upload is not limited). Without it, Chromium's network
+        emulation of this one page, hub pages included (a popup or a worker would escape it), and the
+        host sends what it always does (no compression)."""
+        settings = {"space_compress": compress} if "space_compress" in self.host_limits else {}
+        if self.space_limited:
+            settings.update(space_rate=link.down, space_latency=link.latency)
+        if settings:
+            self.control.post("/_devhub/settings", json=settings).raise_for_status()
+        if not self.space_limited:
+            cdp.send("Network.emulateNetworkConditions", {
+                "offline": False, "latency": link.latency,
+                "downloadThroughput": link.down * 1e6 / 8, "uploadThroughput": link.up * 1e6 / 8})
+
+    def visit_on_link(self, record: bool, link: Link, compress: str, private: bool = False, cpu: int = 1,
+                      sign_in: bool = True) -> None:
+        """A visitor who has never been here: a fresh on-disk profile (or a private window), the
+        Space on ``link``. S4: navigation → hfsignin:ready (Python ready, the button works); then
+        sign-in clicked, approved → hfsignin:repos on the callback page (S7: from the click on
+        Approve, as S7 on loopback); and the bytes of each."""
+        tag = f"{link}{' private' if private else ''}{f' CPU {cpu}×' if cpu > 1 else ''}, host {compress}"
+        self.control.post("/_devhub/reset", json={})  # signed out, devhub's settings at their launch values
+        if private:
+            if self.browser is None:
+                self.browser = self.playwright.chromium.launch(
+                    executable_path=self.executable, args=launch_args(),
+                    ignore_default_args=["--disable-popup-blocking"])
+            ctx = self.browser.new_context(viewport={"width": 1200, "height": 900})
+            page = ctx.new_page()
+        else:
+            ctx = self.context()
+            page = first_page(ctx)
+        try:
+            cdp = ctx.new_cdp_session(page)
+            received = Received(cdp)
+            self.on_link(cdp, link, compress)
+            if cpu > 1:
+                cdp.send("Emulation.setCPUThrottlingRate", {"rate": cpu})
+            page.goto(self.space + "/", wait_until="commit", timeout=120_000)
+            s4 = mark(page, "hfsignin:ready", timeout=600_000)
+            s4_bytes = received.total()
+            if sign_in:
+                self.approve_as(page, "alice", reset=False)
+                s7 = mark(page, "hfsignin:repos", timeout=600_000)
+        finally:
+            ctx.close()
+            if self.host_limits:
+                self.control.post("/_devhub/settings", json=dict.fromkeys(self.host_limits))
+        if not record:
+            return
+        if not private:
+            self.record(f"S4 {tag}", s4)
+            self.record(f"S4 bytes {tag}", s4_bytes / 1e6)
+        if sign_in:
+            self.record(f"S7 {tag}", s7)
+            self.record(f"first sign-in bytes {tag}", received.total() / 1e6)
+        if private:
+            again = received.again()
+            self.record(f"bytes again {tag}", sum(again.values()) / 1e6)
+            for name, size in again.items():
+                self.again.setdefault(tag, {}).setdefault(name, []).append(size)
+            self.again.setdefault(tag, {})
+
+    def on_each_host(self, record: bool, link: Link, **kwargs) -> None:
+        for compress in self.compressions:
+            self.visit_on_link(record, self.link or link, compress, **kwargs)
+
+    def first_visit_20(self, record: bool) -> None:
+        self.on_each_host(record, LINKS["first_visit_20"])
+
+    def first_visit_9(self, record: bool) -> None:
+        self.on_each_host(record, LINKS["first_visit_9"])
+
+    def first_visit_private(self, record: bool) -> None:
+        self.on_each_host(record, LINKS["first_visit_20"], private=True)
+
+    def first_visit_cpu4(self, record: bool) -> None:
+        self.on_each_host(record, LINKS["first_visit_20"], cpu=CPU_SLOWDOWN, sign_in=False)
+
+    def link_lines(self) -> list[str]:
+        """What the first-visit figures mean: how the link was made, and what bytes alone cost."""
+        if not any(name.startswith("S4 bytes ") or name.startswith("bytes again ") for name in self.results):
+            return []
+        how = ("devhub's limit on its Space host (--space-rate/--space-latency; the hub's pages on loopback)"
+               if self.space_limited else
+               "Chromium's network emulation of the page (CDP; the hub's pages on the same link; "
+               "devhub has no limit of its own on its Space host)")
+        lines = [f"first visit: the link is {how}; host compression measured: {', '.join(self.compressions)}"]
+        for name, values in self.results.items():
+            if name.startswith("S4 bytes "):
+                tag = name.removeprefix("S4 bytes ")
+                rate = float(tag.split(" Mbit/s")[0])
+                mb, s4 = statistics.median(values), statistics.median(self.results[f"S4 {tag}"])
+                lines.append(f"S4 at {tag}: bytes alone would take {mb * 8 / rate:.1f} s "
+                             f"({mb:.2f} MB; S4 measured {s4 / 1000:.1f} s)")
+        for tag, files in self.again.items():
+            parts = [f"{name} {statistics.median(sizes) / 1e6:.2f} MB" for name, sizes in files.items()]
+            lines.append(f"downloaded twice at {tag}: {', '.join(parts) or 'nothing'}")
+        return lines
 
     def big_listing(self, record: bool) -> None:
         ctx, page = self.warm_context()
@@ -410,6 +602,7 @@ def popup_steps(seen: dict, hub_url: str) -> dict[str, float]:
             "window closed": cb["closed"], "clock skew": pg["skew"] - cb["skew"]}
 
 
+# The unit of each figure that is not in ms; a figure not named here is in MB if its name says bytes.
 UNITS = {"S5 DOM nodes": "nodes", "S6 cold": "MB", "S6 warm revisit": "KB", "S6 JS heap": "MB",
          "S6 warm revisit, immutable": "KB", "S6 warm requests": "requests", "S6 warm requests, immutable": "requests",
          "S6 wasm memory": "MB", "S2 boot is snapshot": "share", "S7 boot is snapshot": "share", "S7 bytes": "MB"}
@@ -424,7 +617,7 @@ def summarize(results: dict[str, list[float]]) -> dict:
     out = {}
     for name, values in results.items():
         out[name] = {"median": statistics.median(values), "min": min(values), "max": max(values),
-                     "runs": len(values), "unit": UNITS.get(name, "ms")}
+                     "runs": len(values), "unit": UNITS.get(name, "MB" if "bytes" in name else "ms")}
     med = {k: v["median"] for k, v in out.items()}
     out["ratios"] = {name: med[a] / med[b] for name, (a, b, _) in RATIOS.items() if a in med and b in med}
     return out
@@ -440,21 +633,25 @@ def breakdown_line(medians: dict[str, float]) -> str:
     return "S8 breakdown (median ms after the click on Approve): " + " → ".join(parts)
 
 
-def table(summary: dict, machine: str, steps: dict[str, float] | None = None) -> str:
+def table(summary: dict, machine: str, steps: dict[str, float] | None = None, notes: list[str] = ()) -> str:
+    width = max([30] + [len(name) for name in summary])
     lines = [f"make bench on {machine}", "",
-             f"{'scenario':<30} {'median':>10} {'min–max':>20}  target", "-" * 86]
+             f"{'scenario':<{width}} {'median':>10} {'min–max':>20}  target", "-" * (width + 56)]
     for name, s in summary.items():
         if name == "ratios":
             continue
         unit = s["unit"]
         fmt = (lambda v: f"{v:.0f}") if unit in ("ms", "nodes", "KB", "requests") else (lambda v: f"{v:.2f}")
-        lines.append(f"{name:<30} {fmt(s['median']) + ' ' + unit:>10} "
+        lines.append(f"{name:<{width}} {fmt(s['median']) + ' ' + unit:>10} "
                      f"{fmt(s['min']) + '–' + fmt(s['max']) + ' ' + unit:>20}  {TARGETS.get(name, '')}")
-    lines.append("")
+    if summary["ratios"]:
+        lines.append("")
     for name, value in summary["ratios"].items():
-        lines.append(f"{name:<30} {value:>10.2f}  {RATIOS[name][2]}")
+        lines.append(f"{name:<{width}} {value:>10.2f}  {RATIOS[name][2]}")
     if steps:
         lines += ["", breakdown_line(steps)]
+    if notes:
+        lines += ["", *notes]
     return "\n".join(lines)
 
 
@@ -488,10 +685,12 @@ def main(argv=None) -> int:
     p.add_argument("--no-warm-up", dest="warm_up", action="store_false",
                    help="skip each scenario's warm-up run (a smoke test of the benchmark, not figures to quote)")
     p.add_argument("--json", type=Path, default=ROOT / "bench-results" / "bench.json")
-    p.add_argument("--only", nargs="+", metavar="SCENARIO",
-                   choices=["b0", "first_visit", "b1", "round_trip", "popup_round_trip", "first_sign_in",
-                            "big_listing", "weight"],
-                   help="run only these scenarios (the table then lacks the others' ratios)")
+    p.add_argument("--only", nargs="+", metavar="SCENARIO", choices=LOOPBACK_SCENARIOS + LINK_SCENARIOS,
+                   help="run only these scenarios (the table then lacks the others' ratios): "
+                        + ", ".join(LOOPBACK_SCENARIOS + LINK_SCENARIOS))
+    p.add_argument("--link", type=Link.parse, metavar="DOWN/UP/MS",
+                   help="every first-visit scenario on this link (Mbit/s down, up, ms of latency) instead of its "
+                        "own: a quick check of the benchmark, not figures to quote")
     a = p.parse_args(argv)
     executable = find_chromium()
     if a.runs < 1:
@@ -507,15 +706,16 @@ def main(argv=None) -> int:
     bench = None
     try:
         with sync_playwright() as pw:
-            bench = Bench(pw, hub, a.runs, a.warm_up)
-            scenarios = (bench.b0, bench.first_visit, bench.b1, bench.round_trip, bench.popup_round_trip,
-                         bench.first_sign_in, bench.big_listing, bench.weight)
-            for scenario in scenarios:
-                if a.only and scenario.__name__ not in a.only:
-                    continue
-                started = time.monotonic()
-                bench.repeat(scenario)
-                print(f"bench: {scenario.__name__} done in {time.monotonic() - started:.0f} s", file=sys.stderr)
+            bench = Bench(pw, hub, a.runs, a.warm_up, a.link)
+            try:
+                for name in LOOPBACK_SCENARIOS + LINK_SCENARIOS:
+                    if a.only and name not in a.only:
+                        continue
+                    started = time.monotonic()
+                    bench.repeat(getattr(bench, name))
+                    print(f"bench: {name} done in {time.monotonic() - started:.0f} s", file=sys.stderr)
+            finally:
+                bench.close()
             machine = machine_info(chromium_version(executable))
     finally:
         hub.stop()
@@ -524,11 +724,15 @@ def main(argv=None) -> int:
             shutil.rmtree(folder, ignore_errors=True)
     summary = summarize(bench.results)
     steps = breakdown(bench.steps)
-    print(table(summary, machine, steps))
+    notes = bench.link_lines()
+    print(table(summary, machine, steps, notes))
     a.json.parent.mkdir(parents=True, exist_ok=True)
     a.json.write_text(json.dumps({"machine": machine, "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
                                   "results": summary, "raw": bench.results,
-                                  "S8 breakdown": steps, "S8 breakdown raw": bench.steps}, indent=2))
+                                  "S8 breakdown": steps, "S8 breakdown raw": bench.steps,
+                                  "first visit": {"host limits": bench.host_limits,
+                                                  "compressions": list(bench.compressions),
+                                                  "notes": notes, "downloaded twice": bench.again}}, indent=2))
     print(f"\nbench: figures written to {a.json.relative_to(ROOT) if a.json.is_relative_to(ROOT) else a.json}")
     return 0
 

@@ -9,13 +9,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from bench import STEPS  # noqa: E402
+from bench import LOOPBACK_SCENARIOS, STEPS  # noqa: E402
 
 
 def test_bench_prints_every_scenario_baseline_and_ratio(tmp_path):
     out = tmp_path / "bench.json"
+    # The scenarios on loopback; those on a slow link take minutes (one of them is checked below).
     run = subprocess.run([sys.executable, str(ROOT / "scripts" / "bench.py"), "--runs", "1", "--no-warm-up",
-                          "--json", str(out)],
+                          "--only", *LOOPBACK_SCENARIOS, "--json", str(out)],
                          capture_output=True, text=True, timeout=900)
     assert run.returncode == 0, run.stderr[-2000:]
     for name in ("B0 cold", "B0 warm", "B1", "S1 cold", "S1 warm", "S2", "S2 profile", "S3", "S4", "S5 render",
@@ -39,3 +40,26 @@ def test_bench_prints_every_scenario_baseline_and_ratio(tmp_path):
               "repos end", "repos"]
     assert [steps[k] for k in opener] == sorted(steps[k] for k in opener), steps
     assert abs(steps["clock skew"]) < 2, steps  # the two windows' clocks agree
+
+
+def test_bench_first_visit_on_a_link_prints_its_figures(tmp_path):
+    """first_visit_20 once, on a fast link (--link) so that it is quick: every figure printed, and
+    the bytes counted (the first visit downloads the runtime: megabytes, not kilobytes)."""
+    out = tmp_path / "bench.json"
+    run = subprocess.run([sys.executable, str(ROOT / "scripts" / "bench.py"), "--runs", "1", "--no-warm-up",
+                          "--only", "first_visit_20", "--link", "400/100/2", "--json", str(out)],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    data = json.loads(out.read_text())
+    compressions = data["first visit"]["compressions"]
+    assert compressions[0] == "none", compressions
+    for host in compressions:
+        tag = f"400 Mbit/s, host {host}"
+        for name in (f"S4 {tag}", f"S7 {tag}", f"S4 bytes {tag}", f"first sign-in bytes {tag}",
+                     f"S4 at {tag}: bytes alone would take"):
+            assert name in run.stdout, name
+        results = data["results"]
+        assert results[f"S4 bytes {tag}"]["unit"] == "MB" and results[f"S4 bytes {tag}"]["median"] > 1, results
+        assert results[f"first sign-in bytes {tag}"]["median"] >= results[f"S4 bytes {tag}"]["median"]
+        assert results[f"S7 {tag}"]["unit"] == "ms"
+    assert "first visit: the link is" in run.stdout
