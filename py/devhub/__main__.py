@@ -13,6 +13,18 @@ from .server import DEFAULT_SPACE_ID, ROOT, DevHub, Options
 from .variants import CACHE, COOP, FRAMING, INJECT, PROMPT_LOGIN, SPACE_COMPRESS
 
 
+def add_space_link_args(p: argparse.ArgumentParser) -> None:
+    """The Space host's link: a rate and latency every client sees, and gzip by the host."""
+    p.add_argument("--space-rate", type=float, default=0.0, metavar="MBIT",
+                   help="the Space host's link: megabits a second shared by all its responses (e.g. 20; "
+                        "default 0, no limit)")
+    p.add_argument("--space-latency", type=float, default=0.0, metavar="MS",
+                   help="milliseconds the Space host waits before each response, a round trip (e.g. 40; default 0)")
+    p.add_argument("--space-compress", choices=SPACE_COMPRESS, default="none",
+                   help="gzip text, scripts, JSON and wasm when the request accepts it, or none (default: "
+                        "whether HF's static host compresses is not known, docs/devhub.md)")
+
+
 def parse_args(argv=None) -> Options:
     p = argparse.ArgumentParser(
         prog="python -m devhub",
@@ -51,14 +63,7 @@ def parse_args(argv=None) -> Options:
     p.add_argument("--no-expose-headers", dest="expose_headers", action="store_false",
                    help="send no Access-Control-Expose-Headers: Link, Retry-After and RateLimit* are hidden "
                         "from scripts")
-    p.add_argument("--space-rate", type=float, default=0.0, metavar="MBIT",
-                   help="the Space host's link: megabits a second shared by all its responses (e.g. 20; "
-                        "default 0, no limit)")
-    p.add_argument("--space-latency", type=float, default=0.0, metavar="MS",
-                   help="milliseconds the Space host waits before each response, a round trip (e.g. 40; default 0)")
-    p.add_argument("--space-compress", choices=SPACE_COMPRESS, default="none",
-                   help="gzip text, scripts, JSON and wasm when the request accepts it, or none (default: "
-                        "whether HF's static host compresses is not known, docs/devhub.md)")
+    add_space_link_args(p)
     p.add_argument("--space-url", metavar="URL", help="the Space is served elsewhere (e.g. dist/ on another static "
                    "server): run only the hub and accept redirects to URL")
     p.add_argument("--provider", metavar="URL", help="a real OpenID provider (e.g. https://huggingface.co): run only "

@@ -14,7 +14,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from .hub import HubConfig, create_hub_app
 from .seed import SeedError, World, card_scopes, load_world, space_app
 from .shaping import Shaper
-from .space_host import create_space_app
+from .space_host import HIDDEN, create_space_app
 from .variants import VariantError, Variants
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -131,7 +131,8 @@ class DevHub:
             "SPACE_ID": o.space_id,
         }
         if space_srv is not None:
-            space_srv.app = Shaper(create_space_app(o.site, self.variables, self.variants), self.variants)
+            space_srv.app = Shaper(create_space_app(o.site, self.variables, self.variants), self.variants,
+                                   site=o.site.resolve(), hidden=HIDDEN)
         for srv in (hub_srv, space_srv):
             if srv is None:
                 continue

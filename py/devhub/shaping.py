@@ -18,9 +18,13 @@ while devhub runs. With no limit and no compression the app's response passes un
 from __future__ import annotations
 
 import gzip
+import os
 import threading
 import time
 from collections import OrderedDict
+from pathlib import Path
+
+from werkzeug.test import EnvironBuilder
 
 CHUNK = 16 * 1024
 CATCHUP = 0.25  # seconds a body under way may fall behind the link and catch up
@@ -31,6 +35,7 @@ GZIP_LEVEL = 6  # the usual default of nginx-like servers and zlib
 COMPRESSIBLE = ("text/", "application/javascript", "application/json", "application/wasm", "application/toml",
                 "application/xml", "image/svg+xml")
 CACHE_BYTES = 64 * 1024 * 1024  # gzip results kept (the 9.6 MB wasm compresses once)
+WARM_BYTES = 256 * 1024  # files at least this big are compressed ahead, once gzip is on
 
 
 def compressible(content_type: str) -> bool:
@@ -95,30 +100,42 @@ class Link:
 
 
 class GzipCache:
-    """Compressed bodies by (path, ETag): a file is compressed once while it stays the same."""
+    """Compressed bodies by (path, ETag): a file is compressed once while it stays the same, and
+    a request for a file being compressed (by the warm-up, or another request) waits for it."""
 
     def __init__(self, limit: int = CACHE_BYTES) -> None:
         self._lock = threading.Lock()
         self._items: OrderedDict[tuple, bytes] = OrderedDict()
+        self._busy: dict[tuple, threading.Event] = {}
         self._size = 0
         self._limit = limit
 
     def get(self, key, body: bytes) -> bytes:
         if key is None:
             return gzip.compress(body, GZIP_LEVEL, mtime=0)
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-        packed = gzip.compress(body, GZIP_LEVEL, mtime=0)
-        with self._lock:
-            if key not in self._items and len(packed) <= self._limit:
-                self._items[key] = packed
-                self._size += len(packed)
-                while self._size > self._limit:
-                    _, old = self._items.popitem(last=False)
-                    self._size -= len(old)
-        return packed
+        while True:
+            with self._lock:
+                if key in self._items:
+                    self._items.move_to_end(key)
+                    return self._items[key]
+                busy = self._busy.get(key)
+                if busy is None:
+                    self._busy[key] = threading.Event()
+                    break
+            busy.wait()
+        try:
+            packed = gzip.compress(body, GZIP_LEVEL, mtime=0)
+            with self._lock:
+                if len(packed) <= self._limit:
+                    self._items[key] = packed
+                    self._size += len(packed)
+                    while self._size > self._limit:
+                        _, old = self._items.popitem(last=False)
+                        self._size -= len(old)
+            return packed
+        finally:
+            with self._lock:
+                self._busy.pop(key).set()
 
 
 def _header(headers: list[tuple[str, str]], name: str) -> str | None:
@@ -141,17 +158,58 @@ def _add_vary(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
 class Shaper:
     """WSGI middleware: the Space app behind a link with latency, a shared rate and gzip."""
 
-    def __init__(self, app, variants) -> None:
+    def __init__(self, app, variants, site: Path | None = None, hidden=frozenset()) -> None:
         self.app = app
         self.variants = variants
         self.link = Link()
         self.cache = GzipCache()
+        self._warm_from = (site, hidden) if site is not None else None
+        self._warm_lock = threading.Lock()
+        if variants.space_compress == "gzip":
+            self.warm()
+
+    def warm(self) -> None:
+        """Compress the site's big compressible files in the background (once): a host's first
+        gzip of a 9.6 MB wasm takes a second or two, which would otherwise delay that file's
+        first byte in a first-visit measurement. The cache keeps them while they are unchanged."""
+        with self._warm_lock:
+            if self._warm_from is None:
+                return
+            site, hidden = self._warm_from
+            self._warm_from = None
+        threading.Thread(target=self._warm, args=(site, hidden), daemon=True, name="devhub-gzip-warm").start()
+
+    def _warm(self, site: Path, hidden) -> None:
+        for _, url in sorted(self._big_files(site, hidden), reverse=True):  # the biggest first
+            environ = EnvironBuilder(path=url, headers={"Accept-Encoding": "gzip"}).get_environ()
+            captured: dict = {}
+            result = self.app(environ, lambda status, headers, exc_info=None: captured.update(
+                status=status, headers=list(headers), exc_info=exc_info))
+            try:
+                self._body(environ, result, captured, "gzip")  # fills the cache when compressible
+            finally:
+                getattr(result, "close", lambda: None)()
+
+    @staticmethod
+    def _big_files(site: Path, hidden):
+        for root, dirs, files in os.walk(site):
+            dirs[:] = [d for d in dirs if not d.startswith(".") and d not in hidden]
+            for name in files:
+                path = Path(root, name)
+                try:
+                    size = path.stat().st_size
+                except OSError:
+                    continue
+                if not name.startswith(".") and size >= WARM_BYTES:
+                    yield size, "/" + path.relative_to(site).as_posix()
 
     def __call__(self, environ, start_response):
         v = self.variants
         latency, rate, compress = v.space_latency, v.space_rate, v.space_compress
         if not latency and not rate and compress == "none":
             return self.app(environ, start_response)
+        if compress == "gzip" and self._warm_from is not None:
+            self.warm()
         if latency:
             time.sleep(latency / 1000)
         captured: dict = {}
