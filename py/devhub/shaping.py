@@ -220,11 +220,9 @@ class Shaper:
 
         result = self.app(environ, capture)
         body = self._body(environ, result, captured, compress)
-        status, headers = captured["status"], captured["headers"]
+        start_response(captured["status"], captured["headers"], captured["exc_info"])
         if body is not None:  # compressed: the whole body is in hand
-            start_response(status, headers, captured["exc_info"])
             return self._paced([body], rate * 125_000)
-        start_response(status, headers, captured["exc_info"])
         return self._paced(self._chain(captured.pop("written", []), result), rate * 125_000, result)
 
     def _body(self, environ, result, captured, compress: str) -> bytes | None:
