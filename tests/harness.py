@@ -327,6 +327,7 @@ def cancelled_note(page):
     expect(note).to_be_focused()
     expect(page.locator('[role="alert"]')).to_be_hidden()
     expect(page.locator('[data-action="sign-in"]')).to_be_enabled()
+    assert_accessible(page, "the cancelled note")
     return note
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from harness import open_space, shot, sign_in, wait_booted
+from harness import assert_accessible, open_space, shot, sign_in, wait_booted
 
 OTHER = '[data-action="other-account"]'
 
@@ -29,6 +29,7 @@ def test_where_the_provider_cannot_be_asked_the_note_says_how_and_it_works(page,
     assert link.get_attribute("target") == "_blank"
     expect(page.locator(OTHER)).to_be_hidden()  # a button that could not keep its word is not offered
     shot(page, "22-other-account-note")
+    assert_accessible(page, "signed out, how to use another account")
     # Following the note: sign out on the hub, then sign in here, as someone else.
     hub_page = page.context.new_page()
     hub_page.goto(link.get_attribute("href"))
@@ -59,6 +60,7 @@ def the_button_asks_for_the_picker(page, hub):
     expect(button).to_be_visible()
     expect(page.locator("#signed-out-note")).not_to_contain_text("sign out on Hugging Face first")
     shot(page, "22-other-account-button")
+    assert_accessible(page, "signed out, Use another account")
     button.click()
     page.click('[data-login="bob"]')  # the hub's picker, although alice is signed in there
     page.click('[data-action="approve"]')

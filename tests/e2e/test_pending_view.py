@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from harness import AUTH_STATES, auth_state, open_space, shot, sign_in, wait_booted
+from harness import AUTH_STATES, assert_accessible, auth_state, open_space, shot, sign_in, wait_booted
 
 PENDING = '[data-view="pending"]'
 
@@ -66,6 +66,10 @@ def test_sign_out_from_the_pending_view_forgets_the_tokens(page, hub, context):
     open_space(page, hub)
     hub.fault("userinfo", status=503, count=5)
     assert sign_in(page, user="alice") == "profile-pending"
+    the_pending_view(page, "HTTP 503")
+    for scheme in ("dark", "light"):  # axe-core: no violation, either scheme (it fails for 5 tries)
+        page.emulate_media(color_scheme=scheme)
+        assert_accessible(page, f"profile-pending ({scheme})")
     page.click('[data-action="pending-sign-out"]')
     expect(page.locator("html")).to_have_attribute("data-auth", "signed-out")
     expect(page.locator('[data-action="sign-in"]')).to_be_focused()
