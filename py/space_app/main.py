@@ -67,7 +67,6 @@ class App:
         await asyncio.sleep(0)
         try:
             env = browser_environment()
-            # A Space variable may keep the session for the browser instead of the tab (docs/space.md).
             # Space variables (docs/space.md): keep the session for the browser instead of the tab; sign in
             # by leaving the page instead of through a window; how long a sign-in window is waited for.
             self.auth = HFSignIn(env=env, persist=str(env.variables.get("HFSIGNIN_PERSIST") or "tab"),
@@ -75,6 +74,7 @@ class App:
             self.use_popup = str(env.variables.get("HFSIGNIN_SIGN_IN") or "popup") != "redirect"
         except SignInError as exc:
             self.fail(exc, retry=None)
+            self.drop_early_click()
             return
         self.page.can_sign_in = not self.framed
         self.pending = Pending(self.auth.env.clock)
@@ -86,6 +86,7 @@ class App:
         show(q("#private-option"), PRIVATE_SCOPE in self.auth.config.scopes)
         set_text(q("#provider-note"), provider_note(self.auth.config.provider_url))
         await self.start()
+        self.drop_early_click()  # a visit that did not end on the sign-in button: nothing to sign in
 
     async def start(self) -> None:
         # ?sign-in (?sign-in=private: with private repositories): the embedded copy opened this tab
@@ -120,13 +121,9 @@ class App:
         """A click on the sign-in button before Python was ready (``static_site/boot.js`` kept it):
         its window, opened in that click, is pointed at the provider now; without one (refused,
         or a page that signs in by leaving) the page leaves; a window closed meanwhile, nothing."""
-        view = document.defaultView
-        early = getattr(view, "hfsigninEarlyClick", None)
+        early = self._early_click()
         if not early:
             return
-        view.hfsigninEarlyClick = None
-        document.documentElement.removeAttribute("data-early-click")
-        self.sign_in_button.removeAttribute("aria-busy")
         opened = early.window
         if opened and opened.closed:
             announce("Sign-in window closed")
@@ -134,6 +131,23 @@ class App:
         pending = self.sign_in(window=opened) if opened else self.sign_in(popup=False)
         if pending is not None:
             spawn(pending)
+
+    def drop_early_click(self) -> None:
+        """An early click the page did not take over (a session was restored, the provider was
+        unreachable, the Space is misconfigured): its placeholder window is closed."""
+        early = self._early_click()
+        if early and early.window and not early.window.closed:
+            early.window.close()
+
+    def _early_click(self):
+        """boot.js's record of a click before Python was ready (taken: it is cleared), or None."""
+        view = document.defaultView
+        early = getattr(view, "hfsigninEarlyClick", None)
+        if early:
+            view.hfsigninEarlyClick = None
+            document.documentElement.removeAttribute("data-early-click")
+            self.sign_in_button.removeAttribute("aria-busy")
+        return early or None
 
     async def _after_failed_callback(self, exc: SignInError) -> None:
         if self.auth.profile_pending:  # the tokens are good, the profile is late

@@ -484,3 +484,25 @@ def test_firefox_a_click_before_python_is_ready_opens_the_window_and_signs_in(ff
     page.wait_for_function("document.documentElement.dataset.auth === 'signed-in'", timeout=90_000)
     expect(page.locator('[data-user="preferred_username"]')).to_have_text("@alice")
     gone(popup)
+
+
+def test_an_early_window_is_closed_when_the_visit_ends_signed_in_anyway(popup_context, space):
+    """persist="local": the session is in localStorage, which boot.js does not look at, so the
+    button shows and can be clicked early; Python then restores the session: no sign-in, and the
+    placeholder window goes."""
+    space.devhub.variables["HFSIGNIN_PERSIST"] = "local"
+    try:
+        first = Opener(popup_context, space)
+        popup = first.click_sign_in()
+        at_consent(popup, "alice")
+        popup.click('[data-action="approve"]')
+        first.signed_in_as("alice")
+        page = popup_context.new_page()
+        slow_link(page)
+        click_before_python(page, space.space_url + "/")
+        placeholder = early_window(page)
+        page.wait_for_function("document.documentElement.dataset.auth === 'signed-in'", timeout=90_000)
+        gone(placeholder)
+        assert len(space.events("authorize")) == 1
+    finally:
+        del space.devhub.variables["HFSIGNIN_PERSIST"]
