@@ -167,10 +167,16 @@ class App:
         # Back or reload onto an old callback, or a forged one, while signed in: it changes
         # nothing, so it says nothing; nor does a re-consent the visitor cancelled (only said).
         # Anything else is reported.
+        if exc.code not in STALE_CALLBACK:
+            self._still_signed_in_after(exc, retry=self.change_access)
+
+    def _still_signed_in_after(self, exc: SignInError, retry) -> None:
+        """A sign-in failed while the earlier session stays: a re-consent the visitor cancelled
+        changed nothing and is only said; anything else gets the banner."""
         if exc.code == E.ACCESS_DENIED:
             announce("Nothing changed: you cancelled on Hugging Face")
-        elif exc.code not in STALE_CALLBACK:
-            self.banner.error(exc, retry=self.change_access)
+        else:
+            self.banner.error(exc, retry=retry)
 
     def cancelled(self) -> None:
         """The visitor said no on the provider's page: a choice, not an error. A note, focused; the
@@ -278,10 +284,7 @@ class App:
             return
         if self.auth.session is not None:  # e.g. a denied re-consent: still signed in as before
             spawn(self.show_signed_in(self.auth.session))
-            if exc.code == E.ACCESS_DENIED:
-                announce("Nothing changed: you cancelled on Hugging Face")
-            else:
-                self.banner.error(exc, retry=retry)
+            self._still_signed_in_after(exc, retry)
             return
         if exc.code == E.ACCESS_DENIED:
             self.cancelled()

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 import harness
-from harness import Traffic, shot, wait_booted
+from harness import Traffic, press, shot, wait_booted
 
 SIGN_IN = '[data-action="sign-in"]'
 WAITING = "Waiting for Hugging Face"
@@ -57,15 +57,6 @@ class Opener:
 
     def auth(self) -> str:
         return harness.auth_state(self.page)
-
-
-def press(page, selector: str) -> None:
-    """A click on the hub's page. In Firefox 153 over BiDi, mouse clicks sent to a popup's page
-    were lost here (the page did not react), so there the element is clicked from the page itself."""
-    if page.context.browser.browser_type.name == "firefox":
-        page.locator(selector).evaluate("el => el.click()")
-    else:
-        page.click(selector)
 
 
 def at_consent(popup, user: str = "alice") -> bool:
