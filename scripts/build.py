@@ -11,18 +11,20 @@ and built there with `build` (no build isolation: offline once set up), then che
 
 Then the Space: index.html, pyscript.toml with the library as one wheel (instead of the
 checkout's one line per module), the rest of the browser Python that pyscript.toml maps (the
-Space app), static_site/ (with the runtime checked against static_site/vendor.sha256 first)
-and a README.md holding the Space card. The wheel the Space loads, dist/py/hfsignin-<version>-
-py3-none-any.whl, is the published one without hfsignin/starter/ (its templates and runtime
-copies are for `python -m hfsignin.starter`, never for a browser). Every file must stay under
-Hugging Face's 10 MB limit for files outside LFS. (make deploy leaves the published wheel and
-the sdist out of the Space.)
+Space app), static_site/ (with the runtime checked against static_site/vendor.sha256 first, and
+runtime.json, snapshot.json and the generated files they name: the gzip companions, the trimmed
+standard library, the snapshot) and a README.md holding the Space card. The wheel the Space
+loads, dist/py/hfsignin-<version>-py3-none-any.whl, is the published one without
+hfsignin/starter/ (its templates and runtime copies are for `python -m hfsignin.starter`, never
+for a browser). Every file must stay under Hugging Face's 10 MB limit for files outside LFS.
+(make deploy leaves the published wheel and the sdist out of the Space.)
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import json
 import os
 import re
 import shutil
@@ -159,6 +161,17 @@ def dist_config(config: str, wheel: str) -> str:
     return out
 
 
+def described(static: Path) -> list[str]:
+    """The files static/runtime.json and static/snapshot.json name, as URLs relative to static/."""
+    urls = []
+    if (static / "runtime.json").is_file():
+        runtime = json.loads((static / "runtime.json").read_text())
+        urls += [entry["url"] for entry in runtime["files"].values()] + [runtime["full_stdlib"]["url"]]
+    if (static / "snapshot.json").is_file():
+        urls += [url for url in [json.loads((static / "snapshot.json").read_text()).get("url")] if url]
+    return urls
+
+
 def card() -> str:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     if not text.startswith("---\n"):
@@ -193,6 +206,9 @@ def build(out: Path = DIST) -> list[Path]:
         shutil.copy2(ROOT / rel, dest)
     shutil.copytree(ROOT / "static_site", out / "static_site",
                     ignore=shutil.ignore_patterns("vendor.sha256", "__pycache__", ".*"))
+    missing = [url for url in described(out / "static_site") if not (out / "static_site" / url).is_file()]
+    if missing:
+        raise BuildError(f"static_site/runtime.json or snapshot.json names files the build lacks: {', '.join(missing)}")
     (out / "README.md").write_text(card(), encoding="utf-8")
     files = sorted(p for p in out.rglob("*") if p.is_file())
     too_big = [f"{p.relative_to(out)} ({p.stat().st_size / 1e6:.1f} MB)" for p in files if p.stat().st_size >= MAX_FILE]

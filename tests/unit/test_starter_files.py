@@ -3,6 +3,7 @@ asked), the demo Space's Content-Security-Policy on its page, what static/boot.j
 library's wheel it packs, and where the self-hosted runtime comes from (always checked)."""
 
 import ast
+import gzip
 import hashlib
 import json
 import re
@@ -191,6 +192,11 @@ def test_the_self_hosted_starter_carries_the_checked_runtime_and_the_snapshot(tm
         assert hashlib.sha256((site / "static" / "vendor" / rel).read_bytes()).hexdigest() == digest
     assert (site / "static" / "pyodide-loader.mjs").read_bytes() == (STATIC / "pyodide-loader.mjs").read_bytes()
     assert json.loads((site / "static" / "snapshot.json").read_text()) == json.loads((STATIC / "snapshot.json").read_text())
+    # the compressed runtime, as set-up described it: runtime.json and the files it names
+    runtime = json.loads((STATIC / "runtime.json").read_text())
+    assert json.loads((site / "static" / "runtime.json").read_text()) == runtime
+    for entry in runtime["files"].values():
+        assert (site / "static" / entry["url"]).read_bytes() == (STATIC / entry["url"]).read_bytes()
     assert tomllib.loads((site / "pyscript.toml").read_text())["interpreter"] == "./static/pyodide-loader.mjs"
     link = preload((site / "index.html").read_text())
     assert link["href"] == f"./static/vendor/pyscript-{PYSCRIPT}/core.js"
@@ -277,10 +283,50 @@ def test_vendor_dir_is_a_source_too_and_checked(tmp_path):
         (vendor / rel).write_bytes((STATIC / "vendor" / rel).read_bytes())
     write_starter(tmp_path / "ok", "self-hosted", vendor=vendor)
     assert json.loads((tmp_path / "ok" / "static" / "snapshot.json").read_text()) == {"snapshot": None}
+    assert not (tmp_path / "ok" / "static" / "runtime.json").exists()  # the page boots from the plain files
     (vendor / f"pyscript-{PYSCRIPT}" / "core.js").write_text("alert(1)")
     with pytest.raises(StarterError, match=f"pyscript-{PYSCRIPT}/core.js does not match"):
         write_starter(tmp_path / "bad", "self-hosted", vendor=vendor)
     assert not (tmp_path / "bad" / "static" / "vendor").exists()  # nothing of an unchecked runtime is written
+
+
+def checkout_like(folder: Path) -> Path:
+    """A copy of this checkout's static_site/ as set-up left it: the pinned files, runtime.json, the
+    snapshot and the files they name (links to the originals; a test replaces what it tampers with)."""
+    vendor = folder / "vendor"
+    runtime = json.loads((STATIC / "runtime.json").read_text())
+    snapshot = json.loads((STATIC / "snapshot.json").read_text())
+    names = [f"vendor/{rel}" for rel in pinned_digests()] + [e["url"] for e in runtime["files"].values()] + [snapshot["url"]]
+    for rel in names:
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        (folder / rel).symlink_to(STATIC / rel)
+    for name in ("runtime.json", "snapshot.json"):
+        (folder / name).write_text((STATIC / name).read_text())
+    return vendor
+
+
+def test_the_compressed_runtime_and_the_snapshot_made_with_it_are_copied_only_when_they_verify(tmp_path):
+    vendor = checkout_like(tmp_path / "site")
+    runtime = json.loads((STATIC / "runtime.json").read_text())
+    write_starter(tmp_path / "ok", "self-hosted", vendor=vendor)
+    assert json.loads((tmp_path / "ok" / "static" / "runtime.json").read_text()) == runtime
+    assert json.loads((tmp_path / "ok" / "static" / "snapshot.json").read_text())["url"].startswith("vendor/snapshot/")
+    # a snapshot made from another trimmed library: the runtime, and no snapshot
+    snapshot = json.loads((STATIC / "snapshot.json").read_text())
+    (tmp_path / "site" / "snapshot.json").write_text(json.dumps({**snapshot, "stdlib_sha256": "0" * 64}))
+    write_starter(tmp_path / "other", "self-hosted", vendor=vendor)
+    assert (tmp_path / "other" / "static" / "runtime.json").is_file()
+    assert json.loads((tmp_path / "other" / "static" / "snapshot.json").read_text()) == {"snapshot": None}
+    (tmp_path / "site" / "snapshot.json").write_text(json.dumps(snapshot))
+    # a gzip file changed: neither runtime.json nor the snapshot (made with that runtime), and nothing it names
+    stdlib = tmp_path / "site" / runtime["files"]["python_stdlib.zip"]["url"]
+    packed = stdlib.read_bytes()
+    stdlib.unlink()
+    stdlib.write_bytes(gzip.compress(gzip.decompress(packed) + b"\0"))
+    write_starter(tmp_path / "bad", "self-hosted", vendor=vendor)
+    assert not (tmp_path / "bad" / "static" / "runtime.json").exists()
+    assert json.loads((tmp_path / "bad" / "static" / "snapshot.json").read_text()) == {"snapshot": None}
+    assert not [f for f in files_of(tmp_path / "bad") if f.endswith(".gz")]
 
 
 def test_the_library_wheel_of_the_starter(tmp_path):

@@ -23,6 +23,7 @@ pyodide.mjs, but not the wasm, the standard library and the lock file Pyodide fe
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import json
 import shutil
@@ -30,6 +31,7 @@ import subprocess
 import tarfile
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
@@ -62,6 +64,9 @@ MANIFEST = "vendor.sha256"
 POLICY = "content-security-policy.txt"
 # Written when the Space has no Pyodide snapshot: pyodide-loader.mjs finds no valid one and boots normally.
 NO_SNAPSHOT = {"snapshot": None}
+# The compressed runtime a checkout's set-up makes (scripts/vendor.py): without it, the plain files.
+RUNTIME = "runtime.json"
+COMPRESSED = ("pyodide.asm.wasm", "pyodide.asm.mjs", "python_stdlib.zip")
 WHEEL_DATE = (1980, 1, 1, 0, 0, 0)  # fixed, so the same library gives the same wheel
 
 
@@ -257,15 +262,17 @@ def pinned_digests() -> dict[str, str]:
 
 
 def copy_runtime(static: Path, vendor: Path | None = None) -> list[Path]:
-    """PyScript and Pyodide into ``static``/vendor/, each file checked against its pinned digest,
-    and the Pyodide snapshot when the source has one that verifies (else a snapshot.json saying none)."""
+    """PyScript and Pyodide into ``static``/vendor/, each file checked against its pinned digest; and,
+    when the source has them and they verify, the compressed runtime (runtime.json and the files it
+    names) and the Pyodide snapshot made with it (else a snapshot.json saying none)."""
     if vendor is None and (CHECKOUT / "static_site" / "vendor" / f"pyodide-{PYODIDE}").is_dir():
         vendor = CHECKOUT / "static_site" / "vendor"
     if vendor is not None:
         if not Path(vendor).is_dir():
             raise StarterError(f"--vendor {vendor}: no such folder")
         written = _verified_copy(static, lambda rel: _read(Path(vendor) / rel), f"{vendor}")
-        return written + _snapshot(static, Path(vendor))
+        compressed, runtime = _compressed(static, Path(vendor))
+        return written + compressed + _snapshot(static, Path(vendor), runtime)
     with tempfile.TemporaryDirectory() as tmp:
         read = _from_npm(Path(tmp))
         written = _verified_copy(static, read, "the npm registry")
@@ -294,14 +301,49 @@ def _verified_copy(static: Path, read: Callable[[str], bytes | None], where: str
     return list(checked)
 
 
-def _snapshot(static: Path, vendor: Path) -> list[Path]:
-    """The checkout's Pyodide snapshot (static_site/snapshot.json beside vendor/), if it verifies."""
+def _compressed(static: Path, vendor: Path) -> tuple[list[Path], dict | None]:
+    """The checkout's compressed runtime (static_site/runtime.json beside vendor/): the gzipped Pyodide
+    files and the trimmed standard library, each checked packed and unpacked against runtime.json's
+    digests (and Pyodide's files against their pins). Returns the files written and runtime.json, or
+    nothing and None when anything does not verify: the page then boots from the plain files."""
+    folder = f"pyodide-{PYODIDE}/"
+    pins = pinned_digests()
+    checked = {}
+    try:
+        meta = json.loads((vendor.parent / RUNTIME).read_text())
+        if (meta["pyodide"] != PYODIDE or sorted(meta["files"]) != sorted(COMPRESSED) or
+                meta["full_stdlib"]["url"] != f"vendor/{folder}python_stdlib.zip" or
+                meta["full_stdlib"]["sha256"] != pins[f"{folder}python_stdlib.zip"]):
+            return [], None
+        for name, entry in meta["files"].items():
+            rel = entry["url"].removeprefix("vendor/")
+            if not (rel.startswith(folder) and rel.endswith(".gz") and "/" not in rel.removeprefix(folder)):
+                return [], None
+            packed = (vendor / rel).read_bytes()
+            unpacked = hashlib.sha256(gzip.decompress(packed)).hexdigest()
+            pinned = unpacked if name == "python_stdlib.zip" else pins[folder + name]  # the trimmed library has no pin
+            if hashlib.sha256(packed).hexdigest() != entry["gz_sha256"] or not unpacked == entry["sha256"] == pinned:
+                return [], None
+            checked[static / "vendor" / rel] = packed
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, EOFError, zlib.error):
+        return [], None
+    for target, data in checked.items():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    (static / RUNTIME).write_text(json.dumps(meta, indent=2) + "\n")
+    return [*checked, static / RUNTIME], meta
+
+
+def _snapshot(static: Path, vendor: Path, runtime: dict | None) -> list[Path]:
+    """The checkout's Pyodide snapshot (static_site/snapshot.json beside vendor/), if it verifies and was
+    made from the trimmed standard library of ``runtime`` (the only one the page restores it with)."""
     target = static / "snapshot.json"
     try:
         meta = json.loads((vendor.parent / "snapshot.json").read_text())
         name = meta["url"].removeprefix("vendor/snapshot/")
         data = (vendor / "snapshot" / name).read_bytes()
-        usable = (meta["pyodide"] == PYODIDE and "/" not in name and
+        usable = (meta["pyodide"] == PYODIDE and "/" not in name and runtime is not None and
+                  meta["stdlib_sha256"] == runtime["files"]["python_stdlib.zip"]["sha256"] and
                   hashlib.sha256(data).hexdigest() == meta["gz_sha256"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         usable = False
