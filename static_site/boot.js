@@ -17,6 +17,9 @@
 //      that element exists, however slowly the page arrives.
 //   5. The watchdog: a boot error, or no progress for BOOT_SILENCE_MS, shows a
 //      banner with a Reload button; a boot that recovers later removes it.
+//   6. The loader under the sign-in button: what the boot waits for, in words and as a
+//      progressbar (the bytes downloaded, then PyScript's last steps), shown only
+//      once loading has taken a second.
 // Of html[data-auth] it writes only the states that exist before Python runs: the
 // return from the provider ("completing"), a blocked frame ("signed-out") and a boot
 // failure ("error", undone on recovery). Every other state is written by Python, through
@@ -35,9 +38,10 @@
     }
   };
   // The longest a healthy boot goes without a sign of progress. Progress is every file
-  // loaded, every step PyScript reports and every chunk of the snapshot; the longest
-  // silent step is fetching Pyodide's 9.6 MB wasm while nothing else loads (under 30 s
-  // down to about 3 Mbit/s) or compiling it on a slow machine (2-5 s on 2 cores).
+  // loaded, every step PyScript reports and every chunk the loader downloads; the longest
+  // silent step is Pyodide fetching its plain 9.6 MB wasm itself (only where the link was
+  // judged fast, or from the cache), Python's start on a slow machine without the snapshot
+  // (3-6 s on 2 cores under load) or compiling the wasm there (2-5 s).
   var BOOT_SILENCE_MS = 30000;
 
   // -- 1. the state at once ------------------------------------------------------------
@@ -315,8 +319,14 @@
     var words = opened
       ? "Python is still starting: the sign-in window goes on as soon as it is ready…"
       : "Python is still starting: you go to Hugging Face as soon as it is ready…";
-    document.getElementById("boot-label").textContent = words;
-    var announcer = document.getElementById("announcer"); // the loader is aria-hidden: say it
+    var label = document.getElementById("boot-label");
+    if (label) {
+      label.textContent = words;
+      label.removeAttribute("aria-hidden"); // no longer the progressbar's words: its own sentence
+    }
+    showLoader(); // however early the click, the sentence is seen
+    // Said once, politely: the progressbar's changing words are never put in a live region.
+    var announcer = document.getElementById("announcer");
     if (announcer) announcer.textContent = words;
   }
   function signInButton(works) { // off while Python cannot start; Python sets it once it runs
@@ -418,6 +428,7 @@
       if (ready()) {
         files && files.disconnect();
         dom.disconnect();
+        loaderReady();
         recovered();
       } else if (document.querySelector(".py-error")) {
         failed(); // PyScript's own error box
@@ -433,6 +444,7 @@
     progressed();
     addEventListener("py:progress", progressed);
     addEventListener("hfsignin:boot", progressed);
+    addEventListener("hfsignin:download", progressed); // from pyodide-loader.mjs: bytes arriving
     try { files && files.observe({ type: "resource" }); } catch (e) { /* the other signals remain */ }
     dom.observe(root, { attributes: true, attributeFilter: ["data-python"], childList: true, subtree: true });
     document.addEventListener("securitypolicyviolation", onViolation);
@@ -442,23 +454,115 @@
     });
   }
 
-  var steps = ["Loading Pyodide", "Loading Storage", "Loaded Storage", "Loading interpreter",
+  // -- 6. the loader ----------------------------------------------------------------------
+  // Under the sign-in button while Python loads: what the boot waits for, as words in #boot-label
+  // and as the progressbar #boot-progress (the native <progress>: role progressbar, its value in
+  // percent; index.html gives it a name, this writes the same words into aria-valuetext, and no
+  // live region repeats them). Two sources, and the bar never moves back:
+  //   - the loader's bytes (pyodide-loader.mjs, "hfsignin:download" {received, expected}: bytes on
+  //     the wire for all the runtime files the boot downloads, expected known up front, a last
+  //     event with received === expected) fill it up to BYTES_SHARE: "Downloading Python — 2.1 of
+  //     4.9 MB", then, the download complete, "Starting Python…" (also once PyScript says the
+  //     interpreter is loaded: every download is over then, whatever the loader said);
+  //   - PyScript's steps after the interpreter (py:progress) fill the rest: "Loading the sign-in
+  //     code…", "Almost ready…"; data-python="ready" completes it, and the loader is hidden.
+  // Without any byte event (everything from the cache, or a loader that sends none) the steps
+  // alone move it. Writes are throttled to one per WRITE_MS, so a bar moved by every network chunk
+  // is written at most five times a second and at least once a second while bytes arrive; they are
+  // made in the event itself when they may (timers can wait long while Pyodide starts on the main
+  // thread), and the download complete is always written at once: Pyodide starts right after it,
+  // and what the page says then is what it shows while Python starts.
+  // It shows only once loading has taken REVEAL_MS (html[data-loader="shown"]; app.css keeps its
+  // space until then): a boot from the cache is often quicker, and would only flash it.
+  var REVEAL_MS = 1000, WRITE_MS = 200, BYTES_SHARE = 85;
+  var STEPS = ["Loading Pyodide", "Loading Storage", "Loaded Storage", "Loading interpreter",
                "Loaded interpreter", "Loading files", "Loaded files", "Loaded Pyodide"];
-  var words = {
-    "Loading Pyodide": "Starting Python…",
-    "Loading interpreter": "Loading the Python interpreter…",
-    "Loaded interpreter": "Python loaded",
-    "Loading files": "Loading the sign-in code…",
-    "Loaded Pyodide": "Almost ready…"
-  };
-  addEventListener("py:progress", function (event) {
-    var detail = String(event.detail || "");
-    var at = steps.indexOf(detail);
+  // Where each step puts the bar, in percent: those before the interpreter barely move it (the
+  // bytes do, meanwhile), those after it fill what the bytes leave.
+  var STEP_AT = [1, 2, 3, 4, BYTES_SHARE, 88, 94, 97];
+  var LOADED_INTERPRETER = STEPS.indexOf("Loaded interpreter"), LOADING_FILES = STEPS.indexOf("Loading files"),
+      LOADED_PYODIDE = STEPS.indexOf("Loaded Pyodide");
+  var loader = { step: -1, received: 0, expected: 0, ready: false, value: 0,
+                 timer: null, lastWrite: -Infinity };
+
+  function now() { return window.performance ? performance.now() : Date.now(); }
+
+  function megabytes(bytes) { return (Math.floor(bytes / 1e5) / 10).toFixed(1); }
+
+  function downloading() {
+    return loader.received < loader.expected && loader.step < LOADED_INTERPRETER;
+  }
+
+  function loaderWords() {
+    if (loader.ready) return "Python is ready";
+    if (loader.step >= LOADED_PYODIDE) return "Almost ready…";
+    if (loader.step >= LOADING_FILES) return "Loading the sign-in code…";
+    if (downloading()) {
+      return "Downloading Python — " + megabytes(loader.received) + " of " + megabytes(Math.max(loader.expected, 1e5)) + " MB";
+    }
+    return "Starting Python…";
+  }
+
+  function loaderValue() {
+    if (loader.ready) return 100;
+    var value = loader.step >= 0 ? STEP_AT[loader.step] : 0;
+    if (loader.expected > 0) value = Math.max(value, BYTES_SHARE * Math.min(1, loader.received / loader.expected));
+    return Math.max(loader.value, value);
+  }
+
+  function writeLoader() {
+    clearTimeout(loader.timer);
+    loader.timer = null;
     var bar = document.getElementById("boot-progress");
-    if (!bar) return;
-    if (at >= 0) bar.value = (at + 1) / (steps.length + 1);
-    if (words[detail] && !clicked) document.getElementById("boot-label").textContent = words[detail];
+    if (!bar) return; // not parsed yet (written once it is), or a page without the loader
+    loader.lastWrite = now();
+    loader.value = loaderValue();
+    var words = loaderWords();
+    bar.value = Math.round(loader.value * 10) / 10;
+    bar.setAttribute("aria-valuetext", words);
+    var label = document.getElementById("boot-label");
+    if (label && !clicked) label.textContent = words; // an early click's sentence wins
+  }
+
+  function drawLoader() { // now if the last write is WRITE_MS old, else once it is
+    var wait = loader.lastWrite + WRITE_MS - now();
+    if (wait <= 0) writeLoader();
+    else if (loader.timer === null) loader.timer = setTimeout(writeLoader, wait);
+  }
+
+  function showLoader() {
+    if (!ready()) root.dataset.loader = "shown";
+  }
+
+  function loaderReady() {
+    if (loader.ready) return;
+    loader.ready = true;
+    writeLoader();
+  }
+
+  addEventListener("hfsignin:download", function (event) {
+    var detail = event.detail || {};
+    var received = Number(detail.received), expected = Number(detail.expected);
+    if (loader.ready || !(expected > 0) || !(received >= 0)) return;
+    var complete = loader.received < loader.expected && received >= expected;
+    loader.expected = expected;
+    loader.received = Math.max(loader.received, received);
+    if (complete) writeLoader(); // at once: "Starting Python…"
+    else drawLoader();
   });
+  addEventListener("py:progress", function (event) {
+    var at = STEPS.indexOf(String(event.detail || ""));
+    if (at > loader.step) {
+      loader.step = at;
+      drawLoader();
+    }
+  });
+  (function showWhenDue() { // after REVEAL_MS of loading, which began with the navigation (timers may fire early)
+    var wait = REVEAL_MS - now();
+    if (wait > 0) setTimeout(showWhenDue, wait + 1);
+    else showLoader();
+  })();
+  whenParsed(drawLoader); // what arrived before the loader was parsed
 
   if (framed && storage) {
     var refusedBefore = sessionStorage.getItem(IN_FRAME) === "started" && !callback;

@@ -75,7 +75,19 @@ const meter = {
   received: 0, expected: 0, open: 0, started: 0, last: 0, listeners: [], urls: [],
   expect(bytes) { this.expected += bytes; this.announce(true); },
   opened() { this.open += 1; this.started ||= performance.now(); },
-  closed() { this.open -= 1; this.add(0); },
+  closed() {
+    this.open -= 1;
+    this.add(0);
+    if (!this.open) this.announce(true); // the last event says received === expected
+  },
+  // Once nothing downloads, and the page has painted it (Python's start then holds the main thread).
+  async settled() {
+    while (this.open > 0) await new Promise((resolve) => this.listeners.push(resolve));
+    await new Promise((resolve) => { // a hidden tab paints nothing: then at most 100 ms
+      requestAnimationFrame(() => setTimeout(resolve, 0));
+      setTimeout(resolve, 100);
+    });
+  },
   add(bytes) {
     this.received += bytes;
     if (this.received > this.expected) this.expected = this.received; // a host that unpacked a .gz
@@ -150,6 +162,7 @@ async function runtimeManifest() {
 // .gz with Content-Encoding: gzip has it unpacked by fetch: its bytes count as the wire's.
 function counted(resp, entry) {
   const wire = resp.headers.get("Content-Encoding") ? entry.gz_bytes / entry.bytes : 1;
+  let seen = 0;
   const reader = resp.body.getReader();
   return new ReadableStream({
     async start(controller) {
@@ -157,9 +170,11 @@ function counted(resp, entry) {
         for (;;) {
           const { done, value } = await reader.read();
           if (done) break;
+          seen += value.length * wire;
           meter.add(value.length * wire);
           controller.enqueue(value);
         }
+        if (wire !== 1) meter.add(entry.gz_bytes - seen); // the scaled count made exact
         controller.close();
       } catch (e) {
         controller.error(e);
@@ -306,8 +321,13 @@ function fullStdlib(url) {
 // While Pyodide boots, its requests for the standard library (and, compressed, the wasm) are answered here.
 function answeringPyodide(files) {
   const plain = globalThis.fetch;
-  const answers = new Map([[INDEX_URL + "python_stdlib.zip", async () => new Response(await files.stdlib,
-    { headers: { "Content-Type": "application/zip" } })]]);
+  // Python's start waits for the library: it is answered once the downloads have ended and the
+  // page has painted so ("Starting Python…"), as Python's start then holds the main thread.
+  const answers = new Map([[INDEX_URL + "python_stdlib.zip", async () => {
+    const bytes = await files.stdlib;
+    await meter.settled();
+    return new Response(bytes, { headers: { "Content-Type": "application/zip" } });
+  }]]);
   if (files.wasm) answers.set(INDEX_URL + "pyodide.asm.wasm", () => files.wasm);
   globalThis.fetch = function (input) {
     const url = input instanceof Request ? input.url : String(input);

@@ -33,7 +33,7 @@ def pytest_runtest_makereport(item, call):
 
 FIREFOX_FILES = {"test_firefox.py", "test_widths_a11y.py", "test_popup_in_browser.py", "test_blocked_frame_boot.py",
                  "test_lists.py", "test_pending_view.py", "test_other_account.py",
-                 "test_page_layout.py"}
+                 "test_page_layout.py", "test_boot_progress.py"}
 
 
 def _require_browsers(chromium: bool, firefox: bool) -> None:

@@ -364,6 +364,19 @@ def controlled(devhub):
     control.close()
 
 
+def published(hub):
+    """The Space as published: HFSIGNIN_SNAPSHOT unset (the suite sets ``always``), so the link is
+    judged per boot; afterwards the suite's variable and devhub's own link as they were."""
+    variables = hub.devhub.variables
+    before = variables.pop("HFSIGNIN_SNAPSHOT", None)
+    try:
+        yield hub
+    finally:
+        if before is not None:
+            variables["HFSIGNIN_SNAPSHOT"] = before
+        hub.settings(space_rate=None, space_latency=None, space_compress=None)
+
+
 def begin_sign_in(page, **options) -> dict[str, str]:
     """Click sign-in and stop at the provider; returns the authorize request's parameters
     (state, nonce, …). The Transaction stays pending in this tab's sessionStorage."""

@@ -10,7 +10,7 @@ must not decide which way a test boots."""
 
 import pytest
 
-from harness import open_space, sign_in, wait_booted
+from harness import open_space, published, sign_in, wait_booted
 
 SLOW = {"space_rate": 20, "space_latency": 40}
 RUNTIME = "({...hfsigninRuntime, wasmBytes: undefined})"
@@ -33,15 +33,8 @@ def with_http_cache(context):
 
 @pytest.fixture
 def judged(hub):
-    """The Space as published: HFSIGNIN_SNAPSHOT unset, the link judged per boot."""
-    variables = hub.devhub.variables
-    before = variables.pop("HFSIGNIN_SNAPSHOT", None)
-    try:
-        yield hub
-    finally:
-        if before is not None:
-            variables["HFSIGNIN_SNAPSHOT"] = before
-        hub.settings(space_rate=None, space_latency=None)
+    """The Space as published: HFSIGNIN_SNAPSHOT unset, the link judged per boot (harness.published)."""
+    yield from published(hub)
 
 
 def runtime(page) -> dict:

@@ -205,7 +205,7 @@ def test_the_dom_contract_documents_every_state_and_every_html_attribute():
         written |= {re.sub(r"[A-Z]", lambda m: "-" + m.group().lower(), name)
                     for name in re.findall(r"(?:root|documentElement)\.dataset\.(\w+) =", text)}
         written |= set(re.findall(r'root\.setAttribute\("data-([\w-]+)"', text))
-    assert written == {"auth", "boot", "early-click", "embed", "python", "python-boot", "sign-in"}
+    assert written == {"auth", "boot", "early-click", "embed", "loader", "python", "python-boot", "sign-in"}
     for name in written:
         assert f"`html[data-{name}" in doc, name
 
