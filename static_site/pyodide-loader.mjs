@@ -80,14 +80,6 @@ const meter = {
     this.add(0);
     if (!this.open) this.announce(true); // the last event says received === expected
   },
-  // Once nothing downloads, and the page has painted it (Python's start then holds the main thread).
-  async settled() {
-    while (this.open > 0) await new Promise((resolve) => this.listeners.push(resolve));
-    await new Promise((resolve) => { // a hidden tab paints nothing: then at most 100 ms
-      requestAnimationFrame(() => setTimeout(resolve, 0));
-      setTimeout(resolve, 100);
-    });
-  },
   add(bytes) {
     this.received += bytes;
     if (this.received > this.expected) this.expected = this.received; // a host that unpacked a .gz
@@ -321,13 +313,8 @@ function fullStdlib(url) {
 // While Pyodide boots, its requests for the standard library (and, compressed, the wasm) are answered here.
 function answeringPyodide(files) {
   const plain = globalThis.fetch;
-  // Python's start waits for the library: it is answered once the downloads have ended and the
-  // page has painted so ("Starting Python…"), as Python's start then holds the main thread.
-  const answers = new Map([[INDEX_URL + "python_stdlib.zip", async () => {
-    const bytes = await files.stdlib;
-    await meter.settled();
-    return new Response(bytes, { headers: { "Content-Type": "application/zip" } });
-  }]]);
+  const answers = new Map([[INDEX_URL + "python_stdlib.zip", async () => new Response(await files.stdlib,
+    { headers: { "Content-Type": "application/zip" } })]]);
   if (files.wasm) answers.set(INDEX_URL + "pyodide.asm.wasm", () => files.wasm);
   globalThis.fetch = function (input) {
     const url = input instanceof Request ? input.url : String(input);

@@ -93,9 +93,10 @@ def test_no_layout_shift_on_the_page_that_ends_signed_in(context, page, hub, vie
 # comparing with Python's once ready.
 FIRST_WORDS = r"""
 window.__firstWords = null;
-requestAnimationFrame(() => {
+// The first frame that has the footer (a slow machine may paint before the parser reaches it).
+requestAnimationFrame(function look() {
   const note = document.getElementById("provider-note");
-  window.__firstWords = note ? note.textContent : "(no footer yet)";
+  if (note) window.__firstWords = note.textContent; else requestAnimationFrame(look);
 });
 """
 
