@@ -437,8 +437,9 @@
     function onViolation(event) {
       // PyScript asked for its CDN interpreter, or another script file the page's policy forbids.
       // Not an inline script: that is Hugging Face's injected variables when our policy blocks
-      // them, which the library reads as data instead.
-      if (ready() || event.blockedURI === "inline") return;
+      // them, which the library reads as data instead. Nor a blob: script: pyodide-loader.mjs
+      // imports Pyodide's module from one, and boots from the plain files where a policy refuses it.
+      if (ready() || event.blockedURI === "inline" || event.blockedURI === "blob") return;
       if (/^script-src/.test(event.effectiveDirective || event.violatedDirective || "")) failed();
     }
     progressed();
